@@ -1,0 +1,72 @@
+"""Backup sets: freshness, size, checksum, integrity, the job's log, retention and the restore drill."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
+
+from opsverify.spec.models.common import Item, Model
+from opsverify.spec.types import Count, DurationT, Name, RatioT, RegexT, SecretUrlT, SizeT
+
+BackupFormat = Literal["pg_dump", "pg_custom", "mysqldump", "sqlite", "tar", "zip", "gzip", "file"]
+
+
+def _column(value: str) -> str:
+    """`table.column` or `schema.table.column`."""
+    if not re.fullmatch(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*){1,2}", value):
+        raise ValueError(f"{value!r} is not a column; write it as table.column, like orders.created_at")
+    return value
+
+
+Column = Annotated[str, AfterValidator(_column)]
+
+
+class BackupLog(Model):
+    """The backup job's own log: it must say it succeeded, recently."""
+
+    path: str
+    success_pattern: RegexT | None = None
+    max_age: DurationT | None = None
+    warn_max_age: DurationT | None = None
+
+
+class Retention(Model):
+    """Grandfather-father-son: how many daily, weekly, monthly and yearly backups must be kept."""
+
+    daily: Count | None = None
+    weekly: Count | None = None
+    monthly: Count | None = None
+    yearly: Count | None = None
+
+
+class Restore(Model):
+    """The restore drill: into a throwaway database on a scratch server, then compared."""
+
+    into: SecretUrlT  # the scratch server; a throwaway database is created there and always dropped
+    max_duration: DurationT | None = None  # the RTO of the drill
+    warn_max_duration: DurationT | None = None
+    source: Name | None = None  # a name from `databases` to compare row counts with
+    expect_min_rows: dict[str, Count] = {}
+    max_row_drift: RatioT | None = None
+    warn_max_row_drift: RatioT | None = None
+    freshness_column: Column | None = None
+
+
+class Backup(Item):
+    """A backup set: a glob on a host (or s3://bucket/prefix/*.dump) and what a good backup looks like."""
+
+    path: str
+    host: Name | None = None  # a name from `hosts`; None: the local machine
+    format: BackupFormat = "file"
+    max_age: DurationT  # the RPO
+    warn_max_age: DurationT | None = None
+    min_size: SizeT | None = None
+    warn_min_size: SizeT | None = None
+    max_shrink: RatioT | None = None  # newest vs the median of the previous few
+    warn_max_shrink: RatioT | None = None
+    checksum: Literal["sidecar", "none"] = "none"
+    log: BackupLog | None = None
+    retention: Retention | None = None
+    restore: Restore | None = None

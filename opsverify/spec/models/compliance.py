@@ -1,0 +1,69 @@
+"""Compliance: the share of controls that passed, the access review, reviewed documents, log retention."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from opsverify.spec.models.common import Entry, located
+from opsverify.spec.types import Count, DurationT, Name, RatioT
+
+
+class AccessReview(Entry):
+    """Who has privileged access, from a query; anyone not approved is a finding."""
+
+    database: Name  # a name from `databases`
+    sql: str
+    approved: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The test id: the database reviewed."""
+        return self.database
+
+
+class Document(Entry):
+    """A document that must have been reviewed recently ('Last reviewed: YYYY-MM-DD', else the file time)."""
+
+    path: str
+    max_age: DurationT
+    warn_max_age: DurationT | None = None
+
+    @property
+    def name(self) -> str:
+        """The test id: the document's path."""
+        return self.path
+
+
+class LogRetention(Entry):
+    """Logs kept at least `min_days` and at most `max_days`."""
+
+    path: str
+    host: Name | None = None  # a name from `hosts`; None: the local machine
+    min_days: Count | None = None
+    warn_min_days: Count | None = None
+    max_days: Count | None = None
+    warn_max_days: Count | None = None
+
+    @model_validator(mode="after")
+    def _sane(self) -> LogRetention:
+        """A limit to check, and a window that is not empty."""
+        if self.min_days is None and self.max_days is None:
+            raise ValueError("give min_days and/or max_days")
+        if self.min_days is not None and self.max_days is not None and self.min_days > self.max_days:
+            raise ValueError(f"min_days ({self.min_days}) is more than max_days ({self.max_days})")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The test id: `web1:/var/log/app`."""
+        return located(self.host, self.path)
+
+
+class Compliance(Entry):
+    """The compliance section: score, access review, documents, log retention."""
+
+    min_score: RatioT | None = None  # share of controls whose checks all passed in this run
+    warn_min_score: RatioT | None = None
+    access_review: AccessReview | None = None
+    documents: tuple[Document, ...] = ()
+    log_retention: tuple[LogRetention, ...] = ()

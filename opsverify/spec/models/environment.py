@@ -1,0 +1,50 @@
+"""The whole environment file: one typed, validated Environment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from opsverify.spec.models.backups import Backup
+from opsverify.spec.models.common import Model, Severity
+from opsverify.spec.models.compliance import Compliance
+from opsverify.spec.models.health import Cache, Database, Endpoint, Smtp, Tls
+from opsverify.spec.models.hosts import Host
+from opsverify.spec.models.loadtests import LoadTests
+from opsverify.spec.models.metrics import Metric
+from opsverify.spec.models.notify import Notify, Waiver
+from opsverify.spec.models.schedule import Schedule
+from opsverify.spec.models.security import Security
+from opsverify.spec.types import NAME_PATTERN, DurationT
+from opsverify.spec.units import Duration
+
+
+class Defaults(Model):
+    """Values every item inherits unless it sets its own."""
+
+    severity: Severity = "P2"
+    timeout: DurationT = Field(default=Duration(10.0, "10s"), gt=0)
+    ca_file: str | None = None  # extra trusted CAs (PEM), for every item that talks TLS
+
+
+class Environment(Model):
+    """One environment (production, staging, the demo): what runs there and what healthy means."""
+
+    environment: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    production: bool = False
+    defaults: Defaults = Defaults()
+    redact: tuple[str, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    tls: tuple[Tls, ...] = ()
+    databases: tuple[Database, ...] = ()
+    caches: tuple[Cache, ...] = ()
+    smtp: tuple[Smtp, ...] = ()
+    backups: tuple[Backup, ...] = ()
+    hosts: tuple[Host, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    security: Security | None = None
+    compliance: Compliance | None = None
+    loadtests: LoadTests | None = None
+    schedule: Schedule | None = None
+    notify: tuple[Notify, ...] = ()
+    waivers: tuple[Waiver, ...] = ()

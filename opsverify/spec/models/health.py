@@ -1,0 +1,125 @@
+"""Endpoints, TLS, databases, caches and mail relays: what answers and how fast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from opsverify.spec.models.common import Item, Model
+from opsverify.spec.secret import Secret, sensitive_header
+from opsverify.spec.types import DurationT, RatioT, SecretT, SecretUrlT
+
+
+class Expect(Model):
+    """What a healthy response looks like."""
+
+    status: int | tuple[int, ...] | None = None  # None: any of 200-399
+    contains: str | None = None
+    json_: dict[str, Any] | None = Field(default=None, alias="json")
+    max_time: DurationT | None = None
+    warn_max_time: DurationT | None = None
+
+    def accepts(self, code: int) -> bool:
+        """Whether an HTTP status code is the expected one."""
+        if self.status is None:
+            return 200 <= code <= 399
+        return code in (self.status if isinstance(self.status, tuple) else (self.status,))
+
+
+class LatencySla(Model):
+    """Latency percentiles and error rate, with their warning levels."""
+
+    p95: DurationT | None = None
+    warn_p95: DurationT | None = None
+    p99: DurationT | None = None
+    warn_p99: DurationT | None = None
+    max_error_rate: RatioT | None = None
+    warn_max_error_rate: RatioT | None = None
+
+
+class Sla(LatencySla):
+    """Latency and error rate over `samples` sequential requests."""
+
+    samples: int = Field(default=20, ge=1, le=10000)
+
+
+class Endpoint(Item):
+    """An HTTP(S) URL and what it must answer."""
+
+    url: SecretUrlT
+    method: str = "GET"
+    ca_file: str | None = None
+    headers: dict[str, str | Secret] = {}  # credential-like names (and `redact`) hold a Secret
+
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _mask_credentials(cls, headers: Any) -> Any:
+        """Header values named like credentials become Secrets; the rest stay plain text."""
+        if not isinstance(headers, dict):
+            return headers
+        return {k: Secret(str(v)) if sensitive_header(str(k)) and not isinstance(v, Secret) else v
+                for k, v in headers.items()}
+    expect: Expect = Expect()
+    sla: Sla | None = None
+
+
+class Tls(Item):
+    """A TLS service: certificate validity, chain, host name, protocol versions."""
+
+    host: str
+    port: int = Field(default=443, ge=1, le=65535)
+    min_days_valid: int | None = 14
+    warn_min_days_valid: int | None = None
+    min_version: str | None = None  # TLSv1, TLSv1.1, TLSv1.2, TLSv1.3
+    verify_chain: bool = True
+    ca_file: str | None = None
+
+
+class Database(Item):
+    """A SQL database reached through a SQLAlchemy URL."""
+
+    url: SecretUrlT
+    max_latency: DurationT | None = None
+    warn_max_latency: DurationT | None = None
+    max_connections_used: RatioT | None = None
+    warn_max_connections_used: RatioT | None = None
+    max_long_query: DurationT | None = None
+    max_blocked: int | None = None
+    max_dead_tuples: int | None = None
+    warn_max_dead_tuples: int | None = None
+    max_replication_lag: DurationT | None = None
+    warn_max_replication_lag: DurationT | None = None
+    stats_max_age: DurationT | None = None
+    expect_tables: tuple[str, ...] = ()
+
+
+class Cache(Item):
+    """A Redis (or Memcached) cache."""
+
+    url: SecretUrlT
+    max_latency: DurationT | None = None
+    warn_max_latency: DurationT | None = None
+    min_hit_rate: RatioT | None = None
+    warn_min_hit_rate: RatioT | None = None
+    max_memory_used: RatioT | None = None
+    warn_max_memory_used: RatioT | None = None
+    max_evictions_per_day: int | None = None
+
+
+class SmtpLogin(Model):
+    """Credentials for the optional AUTH check."""
+
+    user: SecretT
+    password: SecretT
+
+
+class Smtp(Item):
+    """A mail relay: connect, EHLO, STARTTLS, optional AUTH; no mail is sent."""
+
+    host: str
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    ssl: bool = False  # implicit TLS (port 465)
+    login: SmtpLogin | None = None
+    ca_file: str | None = None

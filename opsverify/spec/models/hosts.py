@@ -1,0 +1,104 @@
+"""Machines reached through testinfra: resources, services, ports, files, sshd settings and logs."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from opsverify.spec.errors import suggest
+from opsverify.spec.models.common import Item
+from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT
+from opsverify.spec.units import Duration
+
+
+def _target(value: str) -> str:
+    """A testinfra host spec whose scheme testinfra knows (`web1` alone means paramiko, as in testinfra)."""
+    from testinfra.backend import BACKENDS  # a plain dict; testinfra itself is needed only to run checks
+
+    scheme = value.split("://", 1)[0] if "://" in value else None
+    if scheme is not None and scheme not in BACKENDS:
+        hint = suggest(scheme, BACKENDS) or f"; testinfra knows {', '.join(s + '://' for s in BACKENDS)}"
+        raise ValueError(f"unknown connection {scheme + '://'!r}{hint}")
+    return value
+
+
+def _socket(value: str) -> str:
+    """A testinfra socket spec: tcp://0.0.0.0:443, tcp://443, udp://53, unix:///run/app.sock."""
+    if not re.fullmatch(r"(tcp|udp|unix)://\S+", value):
+        raise ValueError(f"{value!r} is not a socket; write it like tcp://0.0.0.0:443, udp://53 or unix:///run/app.sock")
+    return value
+
+
+def _mode(value: str) -> str:
+    """Octal permissions as four digits: `640`, `0640` and `0o640` all become `0640`."""
+    digits = value[2:] if value.lower().startswith("0o") else value
+    if not re.fullmatch(r"[0-7]{3,4}", digits):
+        raise ValueError(f"{value!r} is not a file mode; write it in octal, like \"0640\"")
+    return digits.rjust(4, "0")
+
+
+def _sshd(value: Any) -> Any:
+    """sshd -T option names in lower case; true/false written as sshd's yes/no."""
+    if not isinstance(value, dict):
+        return value
+    return {str(k).lower(): ({True: "yes", False: "no"}[v] if isinstance(v, bool) else v) for k, v in value.items()}
+
+
+Target = Annotated[str, AfterValidator(_target)]
+Socket = Annotated[str, AfterValidator(_socket)]
+Mode = Annotated[str, AfterValidator(_mode)]
+
+
+class HostFile(Item):
+    """A file that must exist with at most these permissions and this owner and group."""
+
+    path: str
+    mode: Mode | None = None  # at most these permissions
+    owner: str | None = None
+    group: str | None = None
+
+    @property
+    def mode_bits(self) -> int | None:
+        """The mode as a number (0o640), or None."""
+        return int(self.mode, 8) if self.mode else None
+
+
+class HostLog(Item):
+    """A log file: lines matching `pattern` whose timestamp falls in `window`."""
+
+    path: str
+    pattern: RegexT
+    window: DurationT = Duration(86400.0, "24h")
+    max: Count | None = None
+    warn_max: Count | None = None
+    max_repeats: Count | None = None  # the same message more often than this fails
+    warn_max_repeats: Count | None = None
+
+    @model_validator(mode="after")
+    def _has_a_limit(self) -> HostLog:
+        """A log check without a limit could never fail."""
+        if all(v is None for v in (self.max, self.warn_max, self.max_repeats, self.warn_max_repeats)):
+            raise ValueError("give a limit: max and/or max_repeats (or their warn_ twins)")
+        return self
+
+
+class Host(Item):
+    """A machine: testinfra target, resource limits, what must run and listen, files and logs."""
+
+    target: Target = "local://"
+    max_disk_used: dict[str, RatioT] = {}  # mount point -> share used
+    warn_max_disk_used: dict[str, RatioT] = {}
+    max_memory_used: RatioT | None = None
+    warn_max_memory_used: RatioT | None = None
+    max_load: float | None = Field(default=None, ge=0)  # 5-minute load average per core
+    warn_max_load: float | None = Field(default=None, ge=0)
+    services: tuple[str, ...] = ()
+    processes: tuple[str, ...] = ()
+    listening: tuple[Socket, ...] = ()
+    allowed_ports: tuple[Port, ...] | None = None  # None: not checked; anything else on a public address fails
+    files: tuple[HostFile, ...] = ()
+    no_world_writable: tuple[str, ...] = ()
+    sshd: Annotated[dict[str, str], BeforeValidator(_sshd)] = {}
+    logs: tuple[HostLog, ...] = ()

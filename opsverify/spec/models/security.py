@@ -1,0 +1,63 @@
+"""The web posture of the public base URLs, open ports, and dependency audits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import PlainValidator
+
+from opsverify.spec.models.common import Entry, located
+from opsverify.spec.types import Name, Port, WebUrl
+
+
+def keyword_or_list(keyword: str, what: str) -> Callable[[Any], str | tuple[str, ...]]:
+    """A validator for `keyword` or a list of non-empty strings (`what` names them in the message)."""
+
+    def check(value: Any) -> str | tuple[str, ...]:
+        """The keyword itself, or the list as a tuple."""
+        if value == keyword:
+            return keyword
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) and v.strip() for v in value):
+            return tuple(v.strip() for v in value)
+        raise ValueError(f"must be {keyword!r} or a list of {what}")
+
+    return check
+
+
+Headers = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("recommended", "header names"))]
+Paths = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("default", "paths"))]
+
+
+def site_name(url: str) -> str:
+    """The id of a base URL in test ids: its host and path, `app.example.com` or `example.com/shop`."""
+    parts = urlsplit(url)
+    return (parts.netloc.rsplit("@", 1)[-1] + parts.path).rstrip("/")
+
+
+class DependencyAudit(Entry):
+    """A lockfile on a host whose known vulnerabilities must stay at or below `max_severity`."""
+
+    lockfile: str  # composer.lock, package-lock.json, requirements.txt, poetry.lock
+    host: Name | None = None  # a name from `hosts`; None: the local machine
+    max_severity: Literal["low", "medium", "high", "critical"] = "medium"
+
+    @property
+    def name(self) -> str:
+        """The test id: `web1:/var/www/app/composer.lock`."""
+        return located(self.host, self.lockfile)
+
+
+class Security(Entry):
+    """Headers, cookies, exposed paths, debug pages, redirects, ports and dependency audits."""
+
+    base_urls: tuple[WebUrl, ...] = ()
+    headers: Headers = "recommended"  # or a list of header names
+    session_cookies: tuple[str, ...] = ()  # must be Secure, HttpOnly, SameSite
+    exposed_paths: Paths = "default"  # or a list of paths
+    debug_pages: bool = True
+    https_redirect: bool = True
+    allowed_ports: dict[str, tuple[Port, ...]] = {}  # host name -> the only open ports
+    dependency_audit: tuple[DependencyAudit, ...] = ()
+    ca_file: str | None = None

@@ -1,0 +1,57 @@
+"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults) and ca_file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from opsverify.spec.models.common import Entry, Model
+from opsverify.spec.models.environment import Defaults, Environment
+from opsverify.spec.models.health import Endpoint
+from opsverify.spec.secret import Secret, sensitive_header
+from opsverify.spec.schema import nested_models
+from opsverify.spec.units import Duration
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """What an entry gets when it does not set it itself."""
+
+    severity: str
+    timeout: Duration
+    ca_file: str | None
+
+
+def resolve(env: Environment) -> Environment:
+    """The environment with every Entry's severity and timeout set and every ca_file defaulted."""
+    defaults = env.defaults
+    filled = cast(Environment, _fill(env, Inherited(defaults.severity, defaults.timeout, defaults.ca_file)))
+    return filled.model_copy(update={"endpoints": tuple(_redact(e, env.redact) for e in filled.endpoints)})
+
+
+def _redact(endpoint: Endpoint, redact: tuple[str, ...]) -> Endpoint:
+    """The endpoint with header values named in `redact` turned into Secrets."""
+    headers = {k: Secret(v) if isinstance(v, str) and sensitive_header(k, redact) else v
+               for k, v in endpoint.headers.items()}
+    return endpoint.model_copy(update={"headers": headers})
+
+
+def _fill(value: Any, inherited: Inherited) -> Any:
+    """A copy of `value` (a model, a tuple of models, or anything else) with inherited values filled in."""
+    if isinstance(value, tuple):
+        return tuple(_fill(child, inherited) for child in value)
+    if not isinstance(value, Model) or isinstance(value, Defaults):
+        return value
+    update: dict[str, Any] = {}
+    if isinstance(value, Entry):
+        inherited = replace(inherited,
+                            severity=value.severity if value.severity is not None else inherited.severity,
+                            timeout=value.timeout if value.timeout is not None else inherited.timeout)
+        update.update(severity=inherited.severity, timeout=inherited.timeout)
+    if "ca_file" in type(value).model_fields:
+        own = cast(Any, value).ca_file
+        inherited = replace(inherited, ca_file=own if own is not None else inherited.ca_file)
+        update["ca_file"] = inherited.ca_file
+    for field in nested_models(type(value)):
+        update[field.attribute] = _fill(getattr(value, field.attribute), inherited)
+    return value.model_copy(update=update)

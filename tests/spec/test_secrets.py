@@ -1,0 +1,87 @@
+"""Canary secrets never show in the Environment's repr/str nor in any SpecError message."""
+
+from __future__ import annotations
+
+import pytest
+
+from opsverify.spec import SpecError, loads
+from opsverify.spec.secret import SecretUrl, scrub
+from tests.spec.helpers import ok, one
+
+PASSWORD = "canary-pw-7f3a9"
+TOKEN = "canary-token-51bd2"
+FILE = f"""\
+environment: x
+databases:
+  - name: main
+    url: postgresql://monitor:{PASSWORD}@db.internal:5432/app
+    max_latency: {{latency}}
+endpoints:
+  - name: api
+    url: https://app.example.com/health?token={TOKEN}
+    headers: {{Authorization: "Bearer {TOKEN}", X-Api-Key: "${{API_KEY}}"}}
+    expect: {{max_time: {{max_time}}}}
+"""
+
+
+def file(latency: str = "50ms", max_time: str = "2s") -> str:
+    """The canary file, with two values that can be made wrong."""
+    return FILE.replace("{latency}", latency).replace("{max_time}", max_time)
+
+
+def assert_clean(text: str) -> None:
+    """No canary in the text."""
+    assert PASSWORD not in text and TOKEN not in text and "env-api-key-9c1" not in text, text
+
+
+def test_repr_and_str_of_the_environment_are_masked() -> None:
+    """Passwords in URLs, tokens in query strings and header values print as ***."""
+    env = ok(file(), {"API_KEY": "env-api-key-9c1"})
+    for text in (repr(env), str(env), repr(env.databases[0]), str(env.endpoints[0].url), repr(env.endpoints[0])):
+        assert_clean(text)
+    assert env.endpoints[0].headers["Authorization"].reveal() == f"Bearer {TOKEN}"
+    assert PASSWORD in env.databases[0].url.reveal()
+
+
+@pytest.mark.parametrize("latency, max_time", [("fast", "2s"), ("50ms", "soon"), ("fast", "soon")])
+def test_spec_errors_next_to_secrets_are_masked(latency: str, max_time: str) -> None:
+    """A wrong sibling key is reported without the secret beside it."""
+    with pytest.raises(SpecError) as info:
+        loads(file(latency, max_time), source="env.yml", environ={"API_KEY": "env-api-key-9c1"})
+    assert_clean(str(info.value))
+    assert_clean(repr(info.value))
+    assert all(PASSWORD not in p.message and TOKEN not in p.message for p in info.value.problems)
+
+
+def test_secret_in_the_wrong_place_is_not_echoed() -> None:
+    """A secret written where a number belongs is scrubbed from the message."""
+    text = file().replace("max_latency: 50ms", f"max_latency: 50ms\n    max_blocked: {PASSWORD}")
+    with pytest.raises(SpecError) as info:
+        loads(text, source="env.yml", environ={"API_KEY": "k"})
+    assert "max_blocked" in str(info.value)
+    assert_clean(str(info.value))
+
+
+def test_missing_secret_variable_names_only_the_variable() -> None:
+    """The message says which variable, never a value."""
+    with pytest.raises(SpecError) as info:
+        loads(file(), source="env.yml", environ={})
+    assert "API_KEY" in str(info.value) and "endpoints[0].headers.X-Api-Key" in str(info.value)
+    assert_clean(str(info.value))
+
+
+def test_scrub_removes_secret_parts_of_urls_but_keeps_the_rest() -> None:
+    """The password (also URL-decoded) and token values go; the host and path may be shown."""
+    url = SecretUrl("https://user:pa%40ss-canary@api.example.com/v1?api_key=key-canary-1&page=2")
+    text = scrub(f"GET {url.reveal()} failed; login pa@ss-canary refused; see https://api.example.com/v1")
+    assert "pa%40ss-canary" not in text and "pa@ss-canary" not in text and "key-canary-1" not in text
+    assert "https://api.example.com/v1" in text
+    assert str(url) == "https://user:***@api.example.com/v1?api_key=***&page=2"
+
+
+def test_numeric_passwords_keep_their_digits() -> None:
+    """`0000` stays 0000; a decimal number must be quoted rather than silently changed."""
+    env = ok("environment: x\nsmtp: [{name: s, host: h, login: {user: 1234, password: 0007}}]\n")
+    assert (env.smtp[0].login.user.reveal(), env.smtp[0].login.password.reveal()) == ("1234", "0007")
+    problem = one("environment: x\nsmtp: [{name: s, host: h, login: {user: u, password: 1.50}}]\n")
+    assert "put it in quotes" in problem.message and "1.5" not in problem.message
