@@ -1,0 +1,219 @@
+"""HTTP(S) endpoints: status, body content, JSON fields, response time, and sampled latency SLAs."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, show_seconds,
+                              target_key, timeout_of)
+from opsverify.checks.trust import bundle
+from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.spec.models.health import Endpoint, Expect, Sla
+from opsverify.spec.secret import MASK
+from opsverify.spec.units import Ratio, format_percent
+
+SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
+EXCERPT = 300
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A response read to its end, and how long that took."""
+
+    response: requests.Response
+    body: bytes
+    elapsed: float
+
+
+def _fetch(session: requests.Session, endpoint: Endpoint) -> _Answer:
+    """One request read to its end; a body still arriving after the timeout is a CheckError."""
+    timeout = timeout_of(endpoint)
+    start = time.perf_counter()
+    response = session.request(
+        endpoint.method, endpoint.url.reveal(),
+        headers={name: value.reveal() for name, value in endpoint.headers.items()},
+        timeout=(timeout, timeout), verify=bundle(endpoint.ca_file), stream=True)
+    with response:
+        chunks = []
+        for chunk in response.iter_content(65536):
+            chunks.append(chunk)
+            if time.perf_counter() - start > timeout:
+                raise CheckError(f"no complete answer within {show_seconds(timeout)}")
+    return _Answer(response, b"".join(chunks), time.perf_counter() - start)
+
+
+@probe
+def response(endpoint: Endpoint) -> Result:
+    """One request: status via expect.accepts(), `contains`, `json` subset, max_time/warn_max_time."""
+    with requests.Session() as session:
+        answer = _fetch(session, endpoint)
+    expect, code = endpoint.expect, answer.response.status_code
+    answered = f"{endpoint.method} {endpoint.url} answered {code}"
+    if answer.response.history:
+        answered += f" after redirect to {answer.response.url}"
+    if not expect.accepts(code):
+        results = [failed(f"{answered}; expected {_expected(expect)}", value=code)]
+    else:
+        results = [passed(answered, value=code)]
+        results += [failed(problem) for problem in _content_problems(expect, answer.body)]
+    results.append(grade("response time", answer.elapsed, expect.max_time, expect.warn_max_time,
+                         show=show_seconds, unit="s"))
+    result = combine(results, **_evidence(answer))
+    if not result.ok:
+        result = result.with_evidence(body=answer.body[:EXCERPT * 4].decode(errors="replace")[:EXCERPT])
+    return result
+
+
+@probe
+def latency_sla(endpoint: Endpoint) -> Result:
+    """`sla.samples` requests one after another on one keep-alive session, graded on p95, p99, error rate.
+
+    Percentiles use the nearest-rank method (the ceil(p/100 * n)-th smallest of the completed
+    requests). A sample is an error when it raises or answers a status `expect` does not accept;
+    with no error-rate limit set, any error fails. When the first request raises, the target is
+    unreachable and the result is `error` (nothing was measured). Sampling stops as soon as a
+    limit is certain to fail whatever the remaining samples show, so a slow target costs little.
+    """
+    sla = endpoint.sla
+    if sla is None:
+        return skipped("no sla set")
+    times: list[float] = []
+    errors: list[str] = []
+    error_limit = _error_limit(sla)
+    taken = 0
+    with requests.Session() as session:
+        for index in range(sla.samples):
+            taken += 1
+            try:
+                answer = _fetch(session, endpoint)
+            except Exception as exc:  # noqa: BLE001 - a failed sample is counted, not raised
+                if index == 0:
+                    raise
+                errors.append(cause(exc, target_key(endpoint), timeout_of(endpoint)))
+                continue
+            times.append(answer.elapsed)
+            code = answer.response.status_code
+            if not endpoint.expect.accepts(code):
+                errors.append(f"answered {code}; expected {_expected(endpoint.expect)}")
+            if _failure_certain(sla, error_limit, times, len(errors)):
+                break
+    ranked = sorted(times)
+    p95, p99 = _nearest_rank(ranked, 95), _nearest_rank(ranked, 99)
+    rate = len(errors) / taken
+    return combine([
+        grade("p95 latency", p95, sla.p95, sla.warn_p95, show=show_seconds, unit="s"),
+        grade("p99 latency", p99, sla.p99, sla.warn_p99, show=show_seconds, unit="s"),
+        grade(f"error rate ({len(errors)} of {taken})", rate, error_limit,
+              sla.warn_max_error_rate, show=format_percent, unit="ratio"),
+    ], samples=taken, planned_samples=sla.samples, min_ms=milliseconds(ranked[0]),
+        median_ms=milliseconds(statistics.median(ranked)), p95_ms=milliseconds(p95),
+        p99_ms=milliseconds(p99), max_ms=milliseconds(ranked[-1]), errors=len(errors),
+        first_error=errors[0] if errors else None)
+
+
+def _error_limit(sla: Sla) -> Ratio | None:
+    """The error-rate limit: the configured one, else none at all (any error fails) unless only a warning is set."""
+    if sla.max_error_rate is None and sla.warn_max_error_rate is None:
+        return Ratio(0.0)
+    return sla.max_error_rate
+
+
+def _failure_certain(sla: Sla, error_limit: Ratio | None, times: list[float], errors: int) -> bool:
+    """Whether a limit fails whatever the remaining samples show, so sampling can stop."""
+    for percent, limit in ((95, sla.p95), (99, sla.p99)):
+        allowed_over = sla.samples - math.ceil(percent / 100 * sla.samples)
+        if limit is not None and sum(t > limit for t in times) > allowed_over:
+            return True
+    return error_limit is not None and errors > error_limit * sla.samples
+
+
+def _nearest_rank(ranked: list[float], percent: float) -> float:
+    """The nearest-rank percentile of sorted values."""
+    return ranked[max(0, math.ceil(percent / 100 * len(ranked)) - 1)]
+
+
+def _expected(expect: Expect) -> str:
+    """The accepted statuses in words: "200-399", "200 or 204"."""
+    if expect.status is None:
+        return "200-399"
+    codes = expect.status if isinstance(expect.status, tuple) else (expect.status,)
+    return " or ".join(str(code) for code in codes)
+
+
+def _content_problems(expect: Expect, body: bytes) -> list[str]:
+    """What the body lacks: the `contains` text, JSON, or expected JSON values."""
+    problems = []
+    text = body.decode(errors="replace")
+    if expect.contains is not None and expect.contains not in text:
+        problems.append(f"body does not contain {expect.contains!r}")
+    if expect.json_:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return problems + [f"body is not JSON; expected keys {', '.join(expect.json_)}"]
+        problems += _json_problems(document, expect.json_, "")
+    return problems
+
+
+def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list[str]:
+    """Each expected key (dotted or nested) that is missing or holds another value."""
+    problems = []
+    for key, want in expected.items():
+        path, got = prefix + key, _lookup(document, key)
+        if got is _MISSING:
+            problems.append(f"JSON key {path} is missing")
+        elif isinstance(want, dict) and isinstance(got, dict):
+            problems += _json_problems(got, want, path + ".")
+        elif not _same(got, want):
+            problems.append(f"JSON key {path} is {_short(got)}; expected {_short(want)}")
+    return problems
+
+
+def _lookup(document: Any, dotted: str) -> Any:
+    """The value at a literal or dotted key ("checks.db", "items.0.id"), else _MISSING."""
+    if isinstance(document, dict) and dotted in document:
+        return document[dotted]
+    for part in dotted.split("."):
+        if isinstance(document, dict) and part in document:
+            document = document[part]
+        elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
+            document = document[int(part)]
+        else:
+            return _MISSING
+    return document
+
+
+def _same(got: Any, want: Any) -> bool:
+    """Equality that keeps true apart from 1."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return got is want
+    return got == want
+
+
+def _short(value: Any) -> str:
+    """A value's repr, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _evidence(answer: _Answer) -> dict[str, Any]:
+    """Status, time, headers (sensitive values masked), and the redirects followed."""
+    response = answer.response
+    evidence: dict[str, Any] = {
+        "status": response.status_code,
+        "elapsed_ms": milliseconds(answer.elapsed),
+        "headers": {k: MASK if SENSITIVE_HEADER.search(k) else v for k, v in response.headers.items()},
+    }
+    if response.history:
+        evidence["redirects"] = [f"{r.status_code} {r.url}" for r in response.history]
+        evidence["final_url"] = response.url
+    return evidence

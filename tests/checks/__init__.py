@@ -1,0 +1,1 @@
+"""Tests of the health check families against real servers on loopback."""

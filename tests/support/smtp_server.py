@@ -1,0 +1,74 @@
+"""A real SMTP relay on loopback (aiosmtpd): plain, STARTTLS or implicit TLS, optional AUTH."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.support.net import LOOPBACK, free_port
+
+
+class _Inbox:
+    """aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """aiosmtpd's hook for a received message: keep it."""
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+class SmtpServer:
+    """An aiosmtpd Controller on a free port.
+
+    `starttls`: a server context offered through STARTTLS (required before AUTH).
+    `implicit_tls`: a server context for TLS from the first byte (SMTPS).
+    `users`: accepted logins (user -> password); AUTH is offered only when given, and only
+    after TLS unless `plaintext_auth`.
+    `messages`: every mail received (the checks must never send one).
+    """
+
+    def __init__(self, *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None,
+                 users: Mapping[str, str] | None = None, plaintext_auth: bool = False):
+        self.port = free_port()
+        self.inbox = _Inbox()
+        self.users = dict(users or {})
+        options: dict[str, Any] = {"tls_context": starttls, "require_starttls": starttls is not None,
+                                   "ssl_context": implicit_tls, "auth_require_tls": not plaintext_auth}
+        if users is not None:
+            options["authenticator"] = self._authenticate
+        self.controller = Controller(self.inbox, hostname=LOOPBACK, port=self.port,
+                                     server_hostname="mail.test", **options)
+
+    @property
+    def messages(self) -> list[Any]:
+        """The envelopes received so far."""
+        return self.inbox.messages
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> AuthResult:
+        """aiosmtpd's authenticator: success for a known user with the right password."""
+        ok = (isinstance(auth_data, LoginPassword)
+              and self.users.get(auth_data.login.decode()) == auth_data.password.decode())
+        return AuthResult(success=ok, handled=False)
+
+    def start(self) -> SmtpServer:
+        """Listen and serve in aiosmtpd's background thread."""
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.controller.stop()
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
