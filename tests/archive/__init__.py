@@ -1,0 +1,1 @@
+"""Tests of the archive: run folders, the hash-chained manifest and verify."""
