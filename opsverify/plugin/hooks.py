@@ -1,0 +1,174 @@
+"""pytest hooks: options, markers, parametrization from the environment, outcomes, the archived run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsverify.archive import manifest, runs
+from opsverify.checks import tls
+from opsverify.plugin import html, markers, options, outcome, record, terminal
+from opsverify.plugin.params import MARK, params, spec_of
+from opsverify.plugin.session import RUN_KEY, Run, label, open_run
+from opsverify.result import Result
+from opsverify.spec.secret import scrub
+
+RESULT_KEY = pytest.StashKey[Result]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARK}(spec): an opsverify check over environment items (use opsverify.check)")
+    config.addinivalue_line("filterwarnings", tls.WARNING_FILTER)
+    markers.register(config)
+    if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
+        return
+    options.refuse_stray_rootdir(config)
+    run = open_run(config)
+    config.stash[RUN_KEY] = run
+    if run.archive:
+        run.run_dir = runs.new_run_folder(run.reports, run.name, label(config), run.started)
+        config.option.htmlpath = config.option.htmlpath or str(run.run_dir / "report.html")
+        config.option.self_contained_html = True
+        config.option.xmlpath = str(run.run_dir / "junit.xml")
+    if config.pluginmanager.hasplugin("html"):
+        config.pluginmanager.register(html.HtmlReport(run, config), "opsverify-html")
+
+
+def _run(config: pytest.Config) -> Run | None:
+    return config.stash.get(RUN_KEY, None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    run = _run(session.config)
+    if run is None:
+        return
+    session.config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)
+    try:
+        from pytest_metadata.plugin import metadata_key
+    except ImportError:
+        return
+    session.config.stash[metadata_key] = html.metadata(run, session.config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    spec = spec_of(metafunc.definition)
+    run = _run(metafunc.config)
+    if spec is None or run is None or "result" not in metafunc.fixturenames:
+        return
+    metafunc.parametrize("result", params(spec, run.environment), indirect=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop checks whose section has no items, rather than showing them as skipped."""
+    empty = [i for i in items if spec_of(i) and not hasattr(i, "callspec")]
+    if empty:
+        items[:] = [i for i in items if i not in empty]
+        config.hook.pytest_deselected(items=empty)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start every selected check at once; each test then waits only for its own probe."""
+    run = _run(session.config)
+    if run is None or session.config.option.collectonly:
+        return
+    for item in session.items:
+        spec = spec_of(item)
+        checked = getattr(item, "callspec", None) and item.callspec.params.get("result")
+        run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
+                                                     getattr(checked, "severity", None))
+        if spec is not None and checked is not None:
+            run.pool.submit(item.nodeid, spec.check, checked)
+
+
+@pytest.fixture
+def result(request: pytest.FixtureRequest) -> Result:
+    """The Result of this test's check on its item (prefetched on the probe pool)."""
+    run, spec = _run(request.config), spec_of(request.node)
+    if run is None or spec is None:
+        pytest.fail("the result fixture is for tests marked with opsverify.check", pytrace=False)
+    found = run.pool.result(request.node.nodeid, spec.check, request.param)
+    request.node.stash[RESULT_KEY] = found
+    return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    run = _run(item.config)
+    entry = run.checks.get(item.nodeid) if run else None
+    if entry is None or (report.when != "call" and report.passed):
+        return report
+    found = item.stash.get(RESULT_KEY, None)
+    if found is not None:
+        entry.update(outcome.as_dict(found))
+    entry["outcome"] = outcome.record_outcome(report, {"status": entry.get("status")})
+    entry["duration_s"] = round(entry["duration_s"] + report.duration, 4)
+    if found is None or entry["outcome"] != found.status.value:
+        entry["reason"] = scrub(_crash_line(report)) or entry["reason"]
+    report.opsverify = {k: entry[k] for k in ("item", "severity", "outcome", "reason", "value", "unit",
+                                              "limit", "status") if k in entry}
+    report.user_properties.extend((k, str(entry[k])) for k in ("item", "severity", "outcome", "limit", "reason")
+                                  if entry.get(k) is not None)
+    try:
+        from pytest_html import extras
+    except ImportError:
+        return report
+    report.extras = [*getattr(report, "extras", []), extras.html(html.evidence_extra(entry))]
+    return report
+
+
+def _crash_line(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message.splitlines()[0] if crash.message else ""
+    if isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return str(report.longrepr or "").splitlines()[0] if report.longrepr else ""
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> Any:
+    return outcome.teststatus(report)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
+    """After pytest-html and JUnit have written, write the record and append the run to the manifest."""
+    outcome_ = yield
+    run = _run(session.config)
+    if run is not None and run.run_dir is not None:
+        finished = dt.datetime.now(dt.timezone.utc)
+        record.write(run.run_dir / "results.json", record.build(run, session.config, session.exitstatus, finished))
+        custom_html = Path(session.config.option.htmlpath)
+        if custom_html != run.run_dir / "report.html" and custom_html.exists():
+            shutil.copyfile(custom_html, run.run_dir / "report.html")
+        summary = {"environment": run.name, "label": label(session.config), "demo": run.demo is not None,
+                   "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
+        manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
+    return outcome_
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    run = _run(config)
+    if run is not None and not config.option.collectonly:
+        terminal.summary(run, terminalreporter)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = _run(config)
+    if run is None:
+        return
+    run.close()
+    writer = config.get_terminal_writer()
+    writer.line(terminal.banner(run), yellow=bool(run.demo), bold=True)

@@ -1,0 +1,118 @@
+"""What the pytest-html report shows: title, environment table, demo banner, result columns, evidence."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+import pytest
+
+from opsverify import __version__
+from opsverify.plugin.record import by_severity, counts
+from opsverify.plugin.session import Run, host, label, operator
+
+COLUMNS = ("Item", "Severity", "Status", "Measured", "Limit", "Reason")
+
+
+def metadata(run: Run, config: pytest.Config) -> dict[str, str]:
+    """The report's environment table."""
+    return {
+        "Environment": run.name + (" (BUILT-IN DEMO, not a real system)" if run.demo else ""),
+        "Description": run.environment.description,
+        "Production": "yes" if run.environment.production else "no",
+        "Marker expression": config.option.markexpr or "(none: every cadence)",
+        "Environment file": str(run.env_path),
+        "Environment file SHA-256": run.env_sha256,
+        "Suite version": f"opsverify {__version__}",
+        "Operator": operator(),
+        "Host": host(),
+        "Started (UTC)": run.started.isoformat(timespec="seconds"),
+    }
+
+
+def title(run: Run, config: pytest.Config) -> str:
+    """The report's title."""
+    return f"opsverify · {run.name}{' (demo)' if run.demo else ''} · {label(config)}"
+
+
+def summary_html(run: Run) -> list[str]:
+    """Banner and outcome/severity counts shown above the results table."""
+    checks = list(run.checks.values())
+    parts = []
+    if run.demo:
+        parts.append('<p style="background:#fff3cd;border:1px solid #e0b000;padding:8px;font-weight:bold">'
+                     "This run checked the BUILT-IN DEMO target started by opsverify, not a real system. "
+                     "Name an environment file with --env FILE.</p>")
+    tally = ", ".join(f"{n} {o}" for o, n in counts(checks).items() if n)
+    parts.append(f"<p><b>Checks:</b> {escape(tally or 'none')}</p>")
+    rows = "".join(f"<tr><td>{escape(sev)}</td><td>{escape(_tally(c))}</td></tr>"
+                   for sev, c in by_severity(checks).items())
+    parts.append(f'<table class="opsv-severity"><tr><th>Severity</th><th>Outcomes</th></tr>{rows}</table>')
+    return parts
+
+
+def header_cells(cells: list[str]) -> None:
+    """Insert the opsverify columns after the test id."""
+    for offset, name in enumerate(COLUMNS):
+        cells.insert(2 + offset, f'<th class="sortable" data-column-type="{name.lower()}">{name}</th>')
+
+
+def row_cells(report: pytest.TestReport, cells: list[str]) -> None:
+    """Fill the opsverify columns for one test."""
+    check = getattr(report, "opsverify", None) or {}
+    values = [
+        check.get("item") or "",
+        check.get("severity") or "",
+        check.get("outcome") or "",
+        _measured(check),
+        check.get("limit") or "",
+        check.get("reason") or "",
+    ]
+    for offset, (name, value) in enumerate(zip(COLUMNS, values)):
+        cells.insert(2 + offset, f'<td class="col-{name.lower()}">{escape(str(value))}</td>')
+
+
+def evidence_extra(check: dict[str, Any]) -> str:
+    """An HTML block with the check's reason, value, limit and evidence, for the expanded row."""
+    rows = [("Outcome", check["outcome"]), ("Reason", check["reason"]), ("Measured", _measured(check)),
+            ("Limit", check.get("limit") or "")]
+    rows += [(f"evidence: {k}", v if isinstance(v, str) else json.dumps(v)) for k, v in check["evidence"].items()]
+    body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{escape(str(k))}</th>"
+                   f"<td><pre style='white-space:pre-wrap;margin:0'>{escape(str(v))}</pre></td></tr>"
+                   for k, v in rows)
+    return f"<table class='opsv-evidence'>{body}</table>"
+
+
+def _measured(check: dict[str, Any]) -> str:
+    value = check.get("value")
+    if value is None:
+        return ""
+    return f"{value:g} {check.get('unit', '')}".strip() if isinstance(value, float) else f"{value} {check.get('unit', '')}".strip()
+
+
+def _tally(outcomes: dict[str, int]) -> str:
+    return ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+
+
+class HtmlReport:
+    """pytest-html hooks, registered only when pytest-html is loaded."""
+
+    def __init__(self, run: Run, config: pytest.Config) -> None:
+        self.run, self.config = run, config
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_report_title(self, report: Any) -> None:
+        report.title = title(self.run, self.config)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_summary(self, prefix: list[str]) -> None:
+        prefix.extend(summary_html(self.run))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        header_cells(cells)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: pytest.TestReport, cells: list[str]) -> None:
+        row_cells(report, cells)

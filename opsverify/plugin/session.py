@@ -1,0 +1,89 @@
+"""The state of one checklist run: its environment, the demo, the probes and the results so far."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsverify import demo
+from opsverify.plugin import options
+from opsverify.plugin.probes import ProbePool
+from opsverify.spec import Environment, SpecError, load
+
+RUN_KEY = pytest.StashKey["Run"]()
+
+
+@dataclass
+class Run:
+    """Everything the plugin keeps about the session it verifies."""
+
+    env_path: Path
+    environment: Environment
+    demo: demo.Demo | None
+    reports: Path
+    archive: bool
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    pool: ProbePool = field(default_factory=ProbePool)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    run_dir: Path | None = None
+
+    @property
+    def env_sha256(self) -> str:
+        """SHA-256 of the environment file as it was read."""
+        return hashlib.sha256(self.env_path.read_bytes()).hexdigest()
+
+    @property
+    def name(self) -> str:
+        """The environment's name, as shown in every report."""
+        return self.environment.environment
+
+    def close(self) -> None:
+        """Stop probes and the demo, and remove the demo's scratch folder."""
+        self.pool.close()
+        if self.demo is not None:
+            self.demo.stop()
+            shutil.rmtree(self.demo.state_dir, ignore_errors=True)
+
+
+def open_run(config: pytest.Config) -> Run:
+    """Load the named environment file, or start the built-in demo; a bad file is a usage error."""
+    path = options.env_file(config)
+    running_demo = None
+    if path is None:
+        running_demo = demo.start(Path(tempfile.mkdtemp(prefix="opsverify-demo-")))
+        path = running_demo.env_path
+    try:
+        environment = load(path)
+    except SpecError as exc:
+        if running_demo is not None:
+            running_demo.stop()
+        raise pytest.UsageError(str(exc)) from None
+    archive = not (config.option.collectonly or config.getoption("opsv_no_archive"))
+    return Run(path, environment, running_demo, options.reports_dir(config), archive)
+
+
+def label(config: pytest.Config) -> str:
+    """The marker expression this run selected ("daily", "smoke"), or "all"."""
+    return config.option.markexpr or "all"
+
+
+def operator() -> str:
+    """Who ran the checks (the login name)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def host() -> str:
+    """The machine the checks ran from."""
+    return socket.gethostname()

@@ -1,0 +1,39 @@
+"""The lines opsverify adds to the terminal: which environment, where the report is, what failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from opsverify.plugin.record import by_severity, counts
+from opsverify.plugin.session import Run
+
+
+def banner(run: Run) -> str:
+    """First and last line: which environment this run checked; loud when it was the demo."""
+    if run.demo:
+        return ("opsverify: NO ENVIRONMENT FILE GIVEN - this run checks the BUILT-IN DEMO target, "
+                "not your systems (name one with --env FILE or OPSV_ENV)")
+    kind = "PRODUCTION environment" if run.environment.production else "environment"
+    return f"opsverify: {kind} '{run.name}' from {run.env_path}"
+
+
+def summary(run: Run, reporter: pytest.TerminalReporter) -> None:
+    """Counts by outcome and severity, then the report path."""
+    checks = list(run.checks.values())
+    reporter.write_sep("-", "opsverify summary")
+    tally = ", ".join(f"{n} {o}" for o, n in counts(checks).items() if n) or "no checks ran"
+    reporter.write_line(f"checks: {tally}")
+    for severity, outcomes in by_severity(checks).items():
+        reporter.write_line(f"  {severity}: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    if run.run_dir is not None:
+        reporter.write_line(f"report: {_shown(run.run_dir / 'report.html')}")
+        reporter.write_line(f"record: {_shown(run.run_dir / 'results.json')}")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
