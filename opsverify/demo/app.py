@@ -24,6 +24,7 @@ from opsverify.demo import pages
 from opsverify.demo.database import connect_read_only
 
 log = logging.getLogger("opsverify.demo")
+log.addHandler(logging.NullHandler())  # a library stays quiet unless the caller configures logging
 
 SESSION_COOKIE = "demo_session"
 SLOW_BY = 1.5  # seconds the `slow` break adds to every page
