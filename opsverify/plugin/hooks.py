@@ -89,7 +89,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
                                                      getattr(checked, "severity", None))
         if spec is not None and checked is not None:
-            run.pool.submit(item.nodeid, spec.check, checked)
+            run.pool.submit(item.nodeid, spec.check, checked, run.context(item.nodeid))
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def result(request: pytest.FixtureRequest) -> Result:
     run, spec = _run(request.config), spec_of(request.node)
     if run is None or spec is None:
         pytest.fail("the result fixture is for tests marked with opsverify.check", pytrace=False)
-    found = run.pool.result(request.node.nodeid, spec.check, request.param)
+    found = run.pool.result(request.node.nodeid, spec.check, request.param, run.context(request.node.nodeid))
     request.node.stash[RESULT_KEY] = found
     return found
 

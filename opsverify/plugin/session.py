@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from opsverify import demo
+from opsverify.context import RunContext
 from opsverify.plugin import options
 from opsverify.plugin.probes import ProbePool
 from opsverify.spec import Environment, SpecError, load
@@ -40,6 +41,10 @@ class Run:
     def env_sha256(self) -> str:
         """SHA-256 of the environment file as it was read."""
         return hashlib.sha256(self.env_path.read_bytes()).hexdigest()
+
+    def context(self, nodeid: str) -> RunContext:
+        """What a check of test `nodeid` may know about this run."""
+        return RunContext(self.environment, self.reports, self.run_dir, self.started, nodeid)
 
     @property
     def name(self) -> str:

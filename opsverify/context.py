@@ -1,0 +1,24 @@
+"""What a check may need beyond its item: the whole environment, the archive, this run's folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from opsverify.spec import Environment
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The run a check belongs to; checks that declare a `context` keyword argument receive it."""
+
+    environment: Environment
+    reports: Path  # the archive folder
+    run_dir: Path | None  # this run's folder (None with --no-archive or --collect-only)
+    started: dt.datetime  # UTC
+    nodeid: str = ""  # the test being checked, for looking up its own history
+
+    def started_iso(self) -> str:
+        """The run's start time as the records write it."""
+        return self.started.isoformat(timespec="seconds").replace("+00:00", "Z")
