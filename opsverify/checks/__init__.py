@@ -121,14 +121,17 @@ def _first_line(e: BaseException) -> str:
     return " ".join(text.splitlines()[0].split()) if text else ""
 
 
-def probe(check: Callable[[T], Result]) -> Callable[[T], Result]:
-    """Make a check total: any exception becomes an `error` with its cause; secrets are scrubbed."""
+def probe(check: Callable[..., Result]) -> Callable[..., Result]:
+    """Make a check total: any exception becomes an `error` with its cause; secrets are scrubbed.
+
+    Keyword arguments (such as `context`) pass through to the check.
+    """
 
     @functools.wraps(check)
-    def run(item: T) -> Result:
+    def run(item: T, **kwargs: Any) -> Result:
         """The check, never raising, its result scrubbed."""
         try:
-            result = check(item)
+            result = check(item, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a check never raises
             try:
                 where = target_key(item)
