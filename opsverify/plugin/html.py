@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -12,6 +13,7 @@ from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
 from opsverify.plugin.session import Run, host, label, operator
 
+_HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded
 COLUMNS = ("Item", "Severity", "Status", "Measured", "Limit", "Reason")
 
 
@@ -77,11 +79,21 @@ def evidence_extra(check: dict[str, Any]) -> str:
     """An HTML block with the check's reason, value, limit and evidence, for the expanded row."""
     rows = [("Outcome", check["outcome"]), ("Reason", check["reason"]), ("Measured", _measured(check)),
             ("Limit", check.get("limit") or "")]
-    rows += [(f"evidence: {k}", v if isinstance(v, str) else json.dumps(v)) for k, v in check["evidence"].items()]
+    rows += [(f"evidence: {k}", v if isinstance(v, str) else json.dumps(v))
+             for k, v in check["evidence"].items() if not k.endswith("_svg")]
     body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{escape(str(k))}</th>"
                    f"<td><pre style='white-space:pre-wrap;margin:0'>{escape(str(v))}</pre></td></tr>"
                    for k, v in rows)
-    return f"<table class='opsv-evidence'>{body}</table>"
+    charts = "".join(_svg(v) for k, v in check["evidence"].items() if k.endswith("_svg"))
+    return f"<table class='opsv-evidence'>{body}</table>{charts}"
+
+
+def _svg(markup: object) -> str:
+    """A chart a check drew (evidence keys ending in `_svg`), embedded when it is a plain SVG element."""
+    text = str(markup).strip()
+    if not text.startswith("<svg") or "<script" in text.lower() or " on" in text.lower().replace("\n", " "):
+        return ""
+    return f"<div class='opsv-chart'>{text}</div>"
 
 
 def _measured(check: dict[str, Any]) -> str:
