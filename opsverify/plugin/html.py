@@ -91,7 +91,7 @@ def evidence_extra(check: dict[str, Any]) -> str:
 def _svg(markup: object) -> str:
     """A chart a check drew (evidence keys ending in `_svg`), embedded when it is a plain SVG element."""
     text = str(markup).strip()
-    if not text.startswith("<svg") or "<script" in text.lower() or " on" in text.lower().replace("\n", " "):
+    if not text.startswith("<svg") or "<script" in text.lower() or _HANDLER.search(text):
         return ""
     return f"<div class='opsv-chart'>{text}</div>"
 
