@@ -59,18 +59,29 @@ def checklist_run(config: pytest.Config) -> bool:
 
 
 def refuse_stray_rootdir(config: pytest.Config) -> None:
-    """Stop when `--env FILE` (with a space) made pytest take FILE's folder as its root and skip pytest.ini.
+    """Stop when `--env FILE` (with a space) hid the checklist's pytest.ini from pytest.
 
     pytest reads option values it does not know yet as paths when it looks for its root folder,
-    before any plugin is loaded; `--env=FILE` or OPSV_ENV avoid that.
+    before any plugin is loaded, so FILE's folder pulls the root away from the checkout;
+    `--env=FILE` or OPSV_ENV avoid that.
     """
     named = config.getoption("opsv_env")
-    path = env_file(config)
-    if not named or path is None or config.inipath is not None:
+    if not named or config.inipath is not None or "--env" not in config.invocation_params.args:
         return
-    stray = config.rootpath == path.parent.resolve() and config.invocation_params.dir.resolve() != config.rootpath
-    if stray and "--env" in config.invocation_params.args:
+    missed = _pytest_config_above(config.invocation_params.dir)
+    if missed is not None:
         raise pytest.UsageError(
-            f"pytest took {config.rootpath} (the environment file's folder) as its root and did not read "
-            f"the checklist's pytest.ini, because `--env {named}` was written with a space. "
-            f"Write --env={named} (with '='), or set OPSV_ENV={named}.")
+            f"pytest did not read {missed} because `--env {named}` was written with a space, and took "
+            f"{config.rootpath} as its root instead. Write --env={named} (with '='), or set OPSV_ENV={named}.")
+
+
+def _pytest_config_above(folder: Path) -> Path | None:
+    """The pytest configuration file pytest would find from `folder` upwards, if any."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pytest.ini").is_file():
+            return candidate / "pytest.ini"
+        for name, marker in (("pyproject.toml", "[tool.pytest"), ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]")):
+            path = candidate / name
+            if path.is_file() and marker in path.read_text(errors="replace"):
+                return path
+    return None
