@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import math
 import re
+import ssl
 import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, show_seconds,
                               target_key, timeout_of)
-from opsverify.checks.trust import bundle
+from opsverify.checks.trust import client_context
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
-from opsverify.spec.secret import MASK
+from opsverify.spec.secret import MASK, reveal
 from opsverify.spec.units import Ratio, format_percent
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
@@ -34,14 +36,41 @@ class _Answer:
     elapsed: float
 
 
+class _SharedTrust(HTTPAdapter):
+    """A requests adapter that verifies with one preloaded SSL context instead of reloading CAs per connection."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kwargs: Any) -> None:
+        """Every pool wraps its sockets with the shared context."""
+        super().init_poolmanager(connections, maxsize, block, ssl_context=self._context, **kwargs)
+
+    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+        """Never a CA path in the pool key: the context already trusts what it should."""
+        return super().build_connection_pool_key_attributes(request, True, cert)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """Always verify, with the shared context's CAs (none loaded again per connection)."""
+        conn.cert_reqs, conn.ca_certs, conn.ca_cert_dir = "CERT_REQUIRED", None, None
+
+
+def _session(endpoint: Endpoint) -> requests.Session:
+    """A session that trusts the system's CAs, SSL_CERT_FILE/REQUESTS_CA_BUNDLE and the item's ca_file."""
+    session = requests.Session()
+    session.mount("https://", _SharedTrust(client_context(endpoint.ca_file)))
+    return session
+
+
 def _fetch(session: requests.Session, endpoint: Endpoint) -> _Answer:
     """One request read to its end; a body still arriving after the timeout is a CheckError."""
     timeout = timeout_of(endpoint)
     start = time.perf_counter()
     response = session.request(
         endpoint.method, endpoint.url.reveal(),
-        headers={name: value.reveal() for name, value in endpoint.headers.items()},
-        timeout=(timeout, timeout), verify=bundle(endpoint.ca_file), stream=True)
+        headers={name: reveal(value) for name, value in endpoint.headers.items()},
+        timeout=(timeout, timeout), stream=True)
     with response:
         chunks = []
         for chunk in response.iter_content(65536):
@@ -54,7 +83,7 @@ def _fetch(session: requests.Session, endpoint: Endpoint) -> _Answer:
 @probe
 def response(endpoint: Endpoint) -> Result:
     """One request: status via expect.accepts(), `contains`, `json` subset, max_time/warn_max_time."""
-    with requests.Session() as session:
+    with _session(endpoint) as session:
         answer = _fetch(session, endpoint)
     expect, code = endpoint.expect, answer.response.status_code
     answered = f"{endpoint.method} {endpoint.url} answered {code}"
@@ -90,7 +119,7 @@ def latency_sla(endpoint: Endpoint) -> Result:
     errors: list[str] = []
     error_limit = _error_limit(sla)
     taken = 0
-    with requests.Session() as session:
+    with _session(endpoint) as session:
         for index in range(sla.samples):
             taken += 1
             try:

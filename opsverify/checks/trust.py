@@ -14,6 +14,7 @@ from opsverify.checks import CheckError
 
 _lock = threading.Lock()
 _bundles: dict[tuple[tuple[str, int, int], ...], str] = {}
+_contexts: dict[str, ssl.SSLContext] = {}
 _folder: list[str] = []
 
 
@@ -52,9 +53,19 @@ def bundle(ca_file: str | None) -> str:
 
 
 def client_context(ca_file: str | None) -> ssl.SSLContext:
-    """A verifying client context (hostname checked) that trusts the system's CAs plus ca_file."""
-    context = ssl.create_default_context(cafile=bundle(ca_file))
-    context.load_default_certs()
+    """A verifying client context (hostname checked) that trusts the system's CAs plus ca_file.
+
+    Loading a CA bundle costs tens of milliseconds, so one context per bundle is built and shared
+    (an SSLContext may wrap sockets from many threads); otherwise that client cost would be counted
+    as the target's response time.
+    """
+    path = bundle(ca_file)
+    with _lock:
+        context = _contexts.get(path)
+        if context is None:
+            context = ssl.create_default_context(cafile=path)
+            context.load_default_certs()
+            _contexts[path] = context
     return context
 
 

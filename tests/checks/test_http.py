@@ -111,6 +111,14 @@ def test_headers_are_sent_revealed_and_never_shown(web: HttpServer) -> None:
     assert "wr0ng-token-17" not in repr(bad)
 
 
+def test_plain_headers_are_sent_as_written_and_stay_readable(web: HttpServer) -> None:
+    result = response(endpoint(web.url("/health"), headers={"Accept": "application/json", "X-Request-Source": "opsverify"}))
+    assert result.status is Status.PASSED, result.reason
+    sent = web.requests[-1].headers
+    assert sent["Accept"] == "application/json" and sent["X-Request-Source"] == "opsverify"
+    assert result.evidence["headers"]["Content-Type"] == "application/json"  # not scrubbed as a secret
+
+
 def test_https_with_the_ca_file_passes_and_without_is_an_error(tls_sites: TlsSites, pki: Pki) -> None:
     url = tls_sites.valid.url("/health")
     assert response(endpoint(url, ca_file=str(pki.ca_file))).status is Status.PASSED
