@@ -11,6 +11,7 @@ import pytest
 
 from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
+from opsverify.spec.units import format_bytes, format_percent, format_seconds
 from opsverify.plugin.session import Run, host, label, operator
 
 _HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded
@@ -35,7 +36,7 @@ def metadata(run: Run, config: pytest.Config) -> dict[str, str]:
 
 def title(run: Run, config: pytest.Config) -> str:
     """The report's title."""
-    return f"opsverify · {run.name}{' (demo)' if run.demo else ''} · {label(config)}"
+    return f"opsverify · {'BUILT-IN DEMO' if run.demo else run.name} · {label(config)}"
 
 
 def summary_html(run: Run) -> list[str]:
@@ -96,11 +97,17 @@ def _svg(markup: object) -> str:
     return f"<div class='opsv-chart'>{text}</div>"
 
 
+_SHOW = {"s": format_seconds, "ratio": format_percent, "bytes": format_bytes}
+
+
 def _measured(check: dict[str, Any]) -> str:
-    value = check.get("value")
+    """The measured value in its unit, as a person reads it: 27ms, 85%, 1.2GiB, 88 days."""
+    value, unit = check.get("value"), check.get("unit", "")
     if value is None:
         return ""
-    return f"{value:g} {check.get('unit', '')}".strip() if isinstance(value, float) else f"{value} {check.get('unit', '')}".strip()
+    if unit in _SHOW and isinstance(value, (int, float)):
+        return _SHOW[unit](value)
+    return f"{value:.4g} {unit}".strip() if isinstance(value, float) else f"{value} {unit}".strip()
 
 
 def _tally(outcomes: dict[str, int]) -> str:
