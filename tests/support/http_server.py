@@ -50,12 +50,15 @@ Route = Reply | Callable[[Request], Reply]
 class HttpServer:
     """A ThreadingHTTPServer on loopback (HTTP/1.1 keep-alive, Nagle off), TLS when given a context.
 
-    `routes` maps a path (without query) to a Reply or a function of the Request; others get 404.
+    `routes` maps a path (without query) to a Reply or a function of the Request; others get
+    `fallback` (a catch-all route), else 404.
     Every request is appended to `requests`. Use as a context manager, or start() and stop().
     """
 
-    def __init__(self, routes: Mapping[str, Route] | None = None, *, tls: ssl.SSLContext | None = None):
+    def __init__(self, routes: Mapping[str, Route] | None = None, *, tls: ssl.SSLContext | None = None,
+                 fallback: Route | None = None):
         self.routes: dict[str, Route] = dict(routes or {})
+        self.fallback = fallback
         self.requests: list[Request] = []
         self.tls = tls
         self._server: ThreadingHTTPServer | None = None
@@ -99,7 +102,7 @@ class HttpServer:
     def reply_to(self, request: Request) -> Reply:
         """The reply for a request: its route's, or 404."""
         self.requests.append(request)
-        route = self.routes.get(request.path.split("?", 1)[0])
+        route = self.routes.get(request.path.split("?", 1)[0], self.fallback)
         if route is None:
             return Reply(404, "not found")
         return route(request) if callable(route) else route
@@ -160,6 +163,11 @@ def _handler(server: HttpServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _serve
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            """The status line and Date, but no Server header of the stdlib's own (a reply may send one)."""
+            self.send_response_only(code, message)
+            self.send_header("Date", self.date_time_string())
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             """Stay quiet: tests read `requests` instead."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -26,8 +27,28 @@ def keyword_or_list(keyword: str, what: str) -> Callable[[Any], str | tuple[str,
     return check
 
 
+def _scan_ports(value: Any) -> str | tuple[int | str, ...]:
+    """`default`, or a non-empty list of ports, `FROM-TO` ranges and `default` (the default set)."""
+    if value == "default":
+        return "default"
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError("must be 'default' or a list of ports and ranges like 8000-8100")
+    out: list[int | str] = []
+    for entry in value:
+        text = str(entry).strip() if isinstance(entry, (int, str)) and not isinstance(entry, bool) else ""
+        bounds = re.fullmatch(r"(\d{1,5})(?:\s*-\s*(\d{1,5}))?", text)
+        if text == "default":
+            out.append(text)
+        elif bounds and 1 <= int(bounds[1]) <= int(bounds[2] or bounds[1]) <= 65535:
+            out.append(int(text) if bounds[2] is None else f"{int(bounds[1])}-{int(bounds[2])}")
+        else:
+            raise ValueError(f"{entry!r} is not a port (1-65535) or a range like 8000-8100")
+    return tuple(out)
+
+
 Headers = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("recommended", "header names"))]
 Paths = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("default", "paths"))]
+ScanPorts = Annotated[str | tuple[int | str, ...], PlainValidator(_scan_ports)]
 
 
 def site_name(url: str) -> str:
@@ -42,6 +63,7 @@ class DependencyAudit(Entry):
     lockfile: str  # composer.lock, package-lock.json, requirements.txt, poetry.lock
     host: Name | None = None  # a name from `hosts`; None: the local machine
     max_severity: Literal["low", "medium", "high", "critical"] = "medium"
+    advisories: str | None = None  # a folder or .zip of OSV JSON, or an OSV API URL; None: https://api.osv.dev
 
     @property
     def name(self) -> str:
@@ -59,5 +81,6 @@ class Security(Entry):
     debug_pages: bool = True
     https_redirect: bool = True
     allowed_ports: dict[str, tuple[Port, ...]] = {}  # host name -> the only open ports
+    scan_ports: ScanPorts = "default"  # ports 1-1024 and well-known data ports, or a list of ports and ranges
     dependency_audit: tuple[DependencyAudit, ...] = ()
     ca_file: str | None = None
