@@ -21,16 +21,9 @@ _INFO = ("redis_version", "used_memory_human", "role")
 @probe
 def ping(cache: Cache) -> Result:
     """PING round trip (median of 5 after connecting) against max_latency/warn_max_latency."""
-    scheme = urlsplit(cache.url.reveal()).scheme.lower()
-    if scheme == "memcached":
+    if urlsplit(cache.url.reveal()).scheme.lower() == "memcached":
         return skipped("memcached is not supported yet")
-    if scheme not in ("redis", "rediss", "unix"):
-        raise CheckError(f"unsupported cache URL scheme {scheme!r}; expected redis://, rediss:// or unix://")
-    timeout = timeout_of(cache)
-    trust = {"ssl_ca_certs": bundle(None)} if scheme == "rediss" else {}  # Cache has no ca_file key
-    client = redis.Redis.from_url(cache.url.reveal(), socket_timeout=timeout,
-                                  socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0),
-                                  protocol=2, **trust)
+    client = connect(cache)
     try:
         start = time.perf_counter()
         client.ping()
@@ -49,6 +42,17 @@ def ping(cache: Cache) -> Result:
         grade("PING round trip", latency, cache.max_latency, cache.warn_max_latency,
               show=show_seconds, unit="s"),
     ], connect_ms=milliseconds(connected), latency_ms=milliseconds(latency), **info)
+
+
+def connect(cache: Cache) -> redis.Redis:
+    """A Redis client with the item's timeouts and no retries (close it after use)."""
+    scheme = urlsplit(cache.url.reveal()).scheme.lower()
+    if scheme not in ("redis", "rediss", "unix"):
+        raise CheckError(f"unsupported cache URL scheme {scheme!r}; expected redis://, rediss:// or unix://")
+    timeout = timeout_of(cache)
+    trust = {"ssl_ca_certs": bundle(None)} if scheme == "rediss" else {}  # Cache has no ca_file key
+    return redis.Redis.from_url(cache.url.reveal(), socket_timeout=timeout, socket_connect_timeout=timeout,
+                                retry=Retry(NoBackoff(), 0), protocol=2, **trust)
 
 
 def _info(client: redis.Redis) -> dict[str, str]:

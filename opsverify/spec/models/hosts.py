@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from opsverify.spec.errors import suggest
-from opsverify.spec.models.common import Item
+from opsverify.spec.models.common import Item, Model
 from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT
 from opsverify.spec.units import Duration
 
@@ -84,6 +84,15 @@ class HostLog(Item):
         return self
 
 
+class Pm2(Model):
+    """Apps run by PM2 on the host: online, and restarted at most `max_restarts` times."""
+
+    apps: tuple[str, ...] = ()  # must be online; empty: every app PM2 knows
+    max_restarts: Count | None = None  # PM2's restart counter of each app
+    warn_max_restarts: Count | None = None
+    home: str | None = None  # PM2_HOME; default the connecting user's ~/.pm2
+
+
 class Host(Item):
     """A machine: testinfra target, resource limits, what must run and listen, files and logs."""
 
@@ -101,4 +110,11 @@ class Host(Item):
     files: tuple[HostFile, ...] = ()
     no_world_writable: tuple[str, ...] = ()
     sshd: Annotated[dict[str, str], BeforeValidator(_sshd)] = {}
+    sshd_config: str | None = None  # the file `sshd -T -f` reads; default sshd's own
+    pm2: Pm2 | None = None
     logs: tuple[HostLog, ...] = ()
+
+    @property
+    def url(self) -> str:
+        """The target, under the name the probe pool reads to cap concurrency per machine."""
+        return self.target

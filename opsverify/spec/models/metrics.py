@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from opsverify.spec.models.common import Item
+from opsverify.spec.secret import SecretUrl
 from opsverify.spec.types import Name, SecretUrlT
 
 
@@ -38,3 +39,8 @@ class Metric(Item):
     def kind(self) -> str:
         """`sql` or `prometheus`."""
         return "sql" if self.sql is not None else "prometheus"
+
+    @property
+    def url(self) -> SecretUrl | str:
+        """What the metric is read from, for the probe pool's per-target limit: Prometheus, or `sql:DATABASE`."""
+        return self.prometheus if self.prometheus is not None else f"sql:{self.database}"

@@ -1,0 +1,49 @@
+"""Database statistics beyond connect: activity, replication and maintenance, per dialect, read-only."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from opsverify.result import Result, skipped
+from opsverify.spec.models.health import Database
+
+WORDS = 8  # words of a query shown in a reason
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def family(conn: Connection) -> str:
+    """`postgresql`, `mysql` (MySQL and MariaDB), `sqlite`, or the dialect's own name."""
+    name = conn.dialect.name
+    return "mysql" if name in ("mysql", "mariadb") else name
+
+
+def rows(conn: Connection, sql: str, **params: Any) -> Sequence[Any]:
+    """All rows of a query with named parameters (`:name`)."""
+    return conn.execute(text(sql), params).all()
+
+
+def not_measured(db: Database, what: str, kind: str) -> Result:
+    """The skip for a measure this dialect does not have."""
+    shown = {"sqlite": "SQLite", "mysql": "MySQL/MariaDB", "postgresql": "PostgreSQL"}.get(kind, kind)
+    return skipped(f"{what} cannot be measured on {shown} ({db.url})")
+
+
+def first_words(query: str | None) -> str:
+    """The first words of a query, with string literals masked: `UPDATE users SET email = '…'`."""
+    if not query:
+        return "(no query text)"
+    words = _LITERAL.sub("'…'", query).split()
+    shown = " ".join(words[:WORDS])
+    return shown + (" …" if len(words) > WORDS else "")
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 query`, `2 queries`, `3 sessions`."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"

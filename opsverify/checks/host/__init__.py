@@ -1,0 +1,98 @@
+"""Hosts are testinfra hosts: one per target, commands under a time limit, and entries nested in a host."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import testinfra
+from testinfra.backend.base import CommandResult
+from testinfra.host import Host as Machine
+
+from opsverify.checks import CheckError, show_seconds, target_key, timeout_of
+from opsverify.spec import Environment
+from opsverify.spec.models.hosts import Host, HostFile, HostLog
+from opsverify.spec.units import format_percent
+
+_SSH = ("ssh", "safe-ssh", "paramiko")
+TIMED_OUT = 124  # what coreutils `timeout` exits with
+
+
+def machine(host: Host) -> Machine:
+    """The testinfra host of an item's target; ssh backends connect within the item's timeout."""
+    scheme = host.target.split("://", 1)[0] if "://" in host.target else "paramiko"
+    extra = {"timeout": max(1, math.ceil(timeout_of(host)))} if scheme in _SSH else {}
+    return testinfra.get_host(host.target, **extra)
+
+
+def run(host: Host, command: str, *args: str, limit: float | None = None) -> CommandResult:
+    """`command` (args quoted by testinfra) on the host in the C locale, killed after the timeout or `limit`."""
+    seconds = limit if limit is not None else float(timeout_of(host))
+    try:
+        out = machine(host).run(f"LC_ALL=C timeout {seconds:g} {command}", *args)
+    except RuntimeError as exc:  # ssh exited 255: testinfra wraps its CommandResult
+        said = getattr(exc.args[0], "stderr", "") if exc.args else ""
+        lines = [line for line in str(said or exc).splitlines() if line.strip()]
+        if lines and "connection refused" in lines[-1].lower():
+            raise CheckError(f"connection refused on {target_key(host)}") from exc
+        raise CheckError(f"cannot run commands on {host.name}: {lines[-1] if lines else 'ssh failed'}") from exc
+    if out.rc == TIMED_OUT:
+        raise CheckError(f"`{_shown(command, args)}` did not finish within {show_seconds(seconds)} on {host.name}")
+    return out
+
+
+def output(host: Host, command: str, *args: str, limit: float | None = None) -> str:
+    """The standard output of a command that must succeed; CheckError with its stderr otherwise."""
+    out = run(host, command, *args, limit=limit)
+    if out.rc != 0:
+        said = (out.stderr or out.stdout).strip().splitlines()
+        raise CheckError(f"`{_shown(command, args)}` failed on {host.name} (exit {out.rc})"
+                         + (f": {said[-1]}" if said else ""))
+    return out.stdout
+
+
+def _shown(command: str, args: tuple[str, ...]) -> str:
+    """The command as it was run, for a reason."""
+    return command % args if args else command
+
+
+def percent(share: float) -> str:
+    """A measured share as a percentage with one decimal at most (23.4%); limits print as written."""
+    if type(share) is not float:
+        return str(share)
+    return f"{share * 100:.0f}%" if abs(share) >= 10 else format_percent(round(share, 3))
+
+
+@dataclass(frozen=True)
+class OnHost:
+    """A log or file item with the host it belongs to; its test id is `HOST:ITEM`."""
+
+    host: Host
+    item: HostLog | HostFile
+
+    @property
+    def name(self) -> str:
+        """HOST:ITEM, so `-k HOST` and `-k ITEM` both find it."""
+        return f"{self.host.name}:{self.item.name}"
+
+    @property
+    def url(self) -> str:
+        """The host's target (the probe pool caps concurrency per machine)."""
+        return self.host.target
+
+    @property
+    def cadence(self) -> str | None:
+        """The item's own cadence, else the host's."""
+        return self.item.cadence or self.host.cadence
+
+    def __getattr__(self, key: str) -> Any:
+        """severity, timeout, tags, controls and smoke are the item's own (severity and timeout resolved on load)."""
+        if key in ("severity", "timeout", "tags", "controls", "smoke"):
+            return getattr(self.item, key)
+        raise AttributeError(key)
+
+
+def nested(env: Environment, section: str) -> list[OnHost]:
+    """Every entry of `section` (`logs` or `files`) of every host, paired with its host."""
+    return [OnHost(host, entry) for host in env.hosts for entry in getattr(host, section)]

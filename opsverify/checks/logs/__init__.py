@@ -1,0 +1,69 @@
+"""Logs on a host: lines matching a pattern in a time window, and the same message repeated too often."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import cast
+
+from opsverify.checks import probe
+from opsverify.checks.host import OnHost
+from opsverify.checks.logs.files import files_on
+from opsverify.checks.logs.scan import Scan, Tally
+from opsverify.result import Result, grade, passed, skipped
+from opsverify.spec.models.hosts import HostLog
+from opsverify.spec.units import format_bytes
+
+TOP = 3  # most frequent messages kept as evidence
+SHOWN = 100  # characters of a message in a reason
+
+
+def scan(entry: OnHost) -> Tally:
+    """Scan a host's log for its pattern over its window (the host's clock and time zone)."""
+    source = files_on(entry.host)
+    log = cast(HostLog, entry.item)
+    return Scan(source, log.pattern, float(log.window), source.clock()).run(log.path)
+
+
+@probe
+def matches(entry: OnHost) -> Result:
+    """How many lines match `pattern` in the last `window`, against max/warn_max."""
+    log = cast(HostLog, entry.item)
+    if log.max is None and log.warn_max is None:
+        return skipped("no max set for matching lines")
+    tally = scan(entry)
+    what = f'count of lines matching "{log.pattern}" in the last {log.window} of {_where(log, tally)}'
+    return grade(what, tally.count, log.max, log.warn_max, show=lambda v: f"{v:g}", unit="lines",
+                 evidence=_evidence(tally))
+
+
+@probe
+def repeats(entry: OnHost) -> Result:
+    """The most repeated matching message (numbers and ids normalised) against max_repeats."""
+    log = cast(HostLog, entry.item)
+    if log.max_repeats is None and log.warn_max_repeats is None:
+        return skipped("no max_repeats set")
+    tally = scan(entry)
+    if not tally.messages:
+        limit = log.max_repeats if log.max_repeats is not None else log.warn_max_repeats
+        return passed(f'no line matches "{log.pattern}" in the last {log.window} of {_where(log, tally)} '
+                      f"(repeats limit {limit})", value=0, unit="lines", evidence=_evidence(tally))
+    message, count = tally.messages.most_common(1)[0]
+    result = grade(f"most repeated matching message in the last {log.window} of {_where(log, tally)}",
+                   count, log.max_repeats, log.warn_max_repeats, show=lambda v: f"{v:g}x", unit="lines",
+                   evidence={**_evidence(tally), "message": message})
+    shown = message if len(message) <= SHOWN else message[:SHOWN - 1] + "…"
+    return replace(result, reason=f'{result.reason}: "{shown}"')
+
+
+def _where(log: HostLog, tally: Tally) -> str:
+    """The log's name with the rotated files that were read too."""
+    rotated = [os.path.basename(f) for f in tally.files if f != log.path]
+    return log.path + (f" (and {', '.join(rotated)})" if rotated else "")
+
+
+def _evidence(tally: Tally) -> dict[str, object]:
+    """What was read and the most frequent matching messages."""
+    return {"files": tally.files, "read": format_bytes(tally.bytes_read), "format": tally.format,
+            "top_messages": [{"message": m, "count": c} for m, c in tally.messages.most_common(TOP)]}
+

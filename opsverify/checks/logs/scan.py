@@ -1,0 +1,250 @@
+"""Count log lines matching a pattern inside a time window, reading from the end backwards.
+
+Lines are taken to be in time order. The live file is read backwards a block at a time and the scan
+stops at the first block that starts before the window; rotated files follow, newest first, until
+one was last written before the window. Only matching lines have their timestamp read, except the
+first line of each block.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from opsverify.checks import CheckError
+from opsverify.checks.logs.files import LocalFiles, LogFile, RemoteFiles
+from opsverify.checks.logs.stamps import FORMATS, Clock, Format, detect
+
+_META = set(".^$*+?{}[]()|\\")
+_OPTIONAL = set("*?{")
+MIN_LITERAL = 3  # a shorter literal prefix is not worth a separate search
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+_HEX = re.compile(r"\b(?:0x)?(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b")
+_NUMBER = re.compile(r"\d+")
+MESSAGE = 200  # characters of a normalised message kept
+
+
+class Matcher:
+    """A pattern's matching lines in a buffer; an alternation of literals is found with bytes.find."""
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern.encode(), re.MULTILINE)  # ^ and $ at each line
+        self.literals, self.exact = _literals(pattern)
+
+    def lines(self, data: bytes) -> list[tuple[int, int]]:
+        """(start, end) of every line of `data` that matches, in order."""
+        if self.literals is None:
+            return list(self._by_regex(data))
+        found: dict[int, int] = {}
+        for literal in self.literals:
+            at = data.find(literal)
+            while at >= 0:
+                start, end = data.rfind(b"\n", 0, at) + 1, _line_end(data, at)
+                if start not in found and (self.exact or self.regex.search(data, start, end)):
+                    found[start] = end
+                at = data.find(literal, end)
+        return sorted(found.items())
+
+    def _by_regex(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """Matching lines found by the regular expression itself."""
+        m = self.regex.search(data)
+        while m:
+            start, end = data.rfind(b"\n", 0, m.start()) + 1, _line_end(data, m.start())
+            yield start, end
+            m = self.regex.search(data, end + 1) if end < len(data) else None
+
+
+def _line_end(data: bytes, at: int) -> int:
+    """The index of the newline ending the line at `at` (or the end of data)."""
+    end = data.find(b"\n", at)
+    return len(data) if end < 0 else end
+
+
+def _literals(pattern: str) -> tuple[list[bytes] | None, bool]:
+    """The literal prefix of each top-level alternative, and whether the alternatives are only those.
+
+    (None, False) when some alternative has no literal prefix of MIN_LITERAL characters."""
+    inner = pattern[3:-1] if pattern.startswith("(?:") and pattern.endswith(")") else pattern
+    branches, depth, current, escaped = [], 0, "", False
+    for char in inner:
+        if escaped:
+            current, escaped = current + "\\" + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == "|" and depth == 0:
+            branches, current = branches + [current], ""
+        else:
+            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+            current += char
+    prefixes = [_prefix(branch) for branch in [*branches, current]]
+    if depth != 0 or any(len(text) < MIN_LITERAL for text, _ in prefixes):
+        return None, False
+    return [text.encode() for text, _ in prefixes], all(whole for _, whole in prefixes)
+
+
+def _prefix(branch: str) -> tuple[str, bool]:
+    """The literal text a branch starts with, and whether that is the whole branch."""
+    text, i = "", 0
+    while i < len(branch):
+        char = branch[i]
+        if char == "\\" and i + 1 < len(branch) and not branch[i + 1].isalnum():
+            text, i = text + branch[i + 1], i + 2
+        elif char in _META:
+            break
+        else:
+            text, i = text + char, i + 1
+    if i < len(branch) and branch[i] in _OPTIONAL:
+        return text[:-1], False  # `ab*`: the last character may be absent
+    return text, i == len(branch)
+
+
+def normalise(message: str) -> str:
+    """A message with ids and numbers replaced, so repeats of one message count together."""
+    message = " ".join(_NUMBER.sub("#", _HEX.sub("<id>", _UUID.sub("<id>", message))).split())
+    return message.removeprefix("[]").lstrip("-:,|> ")[:MESSAGE]  # what the removed stamp leaves
+
+
+@dataclass
+class Tally:
+    """What a scan found: matching lines in the window, by normalised message, and what it read."""
+
+    count: int = 0
+    messages: Counter[str] = field(default_factory=Counter)
+    files: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    format: str | None = None
+
+
+class Scan:
+    """One scan of one log for one pattern and window."""
+
+    def __init__(self, source: LocalFiles | RemoteFiles, pattern: str, window: float, clock: Clock) -> None:
+        self.source, self.matcher, self.clock = source, Matcher(pattern), clock
+        self.since = clock.now - window
+        self.format: Format | None = None
+        self.tally = Tally()
+
+    def run(self, path: str) -> Tally:
+        """Scan the log's files, newest first, until past the window."""
+        files = self.source.files(path)
+        if not files:
+            raise CheckError(f"{path} does not exist")
+        try:
+            for file in files:
+                if file.mtime < self.since:
+                    break  # last written before the window: it and every older file are out
+                self.tally.files.append(file.path)
+                if self._forwards(file) if file.gz else self._backwards(file):
+                    break
+        finally:
+            self.source.close()
+        if self.format is None and self.tally.bytes_read and self.tally.count:
+            known = ", ".join(f.name for f in FORMATS)
+            raise CheckError(f"no line of {path} read in the window has a timestamp in a known format ({known})")
+        self.tally.format = self.format.name if self.format else None
+        return self.tally
+
+    def _backwards(self, file: LogFile) -> bool:
+        """Read a plain file from its end a block at a time; True once a block starts before the window."""
+        pos, carry = file.size, b""
+        while pos > 0:
+            start = max(0, pos - self.source.block)
+            data = self.source.read(file, start, pos - start) + carry
+            self.tally.bytes_read += pos - start
+            pos = start
+            if start > 0:
+                cut = data.find(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                carry, data = data[:cut], data[cut:]
+            if self._block(data):
+                return True
+        return False
+
+    def _forwards(self, file: LogFile) -> bool:
+        """Read a .gz file from its start; blocks that end before the window are skipped."""
+        past, carry = False, b""
+        for chunk in self.source.chunks(file):
+            self.tally.bytes_read += len(chunk)
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            carry, data = data[cut:], data[:cut]
+            past = self._forwards_block(data) or past
+        return self._forwards_block(carry) or past
+
+    def _forwards_block(self, data: bytes) -> bool:
+        """One block of a forward read; True when it reaches back before the window."""
+        last = self._edge(data, reverse=True)
+        if last is not None and last < self.since:
+            return True
+        return self._block(data)
+
+    def _block(self, data: bytes) -> bool:
+        """Tally a block of whole lines; True when its first stamped line is older than the window."""
+        first = self._edge(data, reverse=False)
+        matched = self.matcher.lines(data)
+        inside = first is None or first >= self.since
+        for start, end in matched:
+            if inside:
+                self._count(data[start:end])
+                continue
+            at = self._line_time(data, start, end)
+            if at is not None and at >= self.since:
+                self._count(data[start:end])
+        return not inside
+
+    def _edge(self, data: bytes, *, reverse: bool) -> float | None:
+        """The time of the first (or last) line of the block that has one."""
+        for start, end in _lines_backwards(data) if reverse else _lines_forwards(data):
+            found = self._stamp(data[start:end])
+            if found is not None:
+                return found[0]
+        return None
+
+    def _line_time(self, data: bytes, start: int, end: int) -> float | None:
+        """A line's own time, else that of the nearest earlier stamped line in the block (a stack trace)."""
+        while True:
+            found = self._stamp(data[start:end])
+            if found is not None:
+                return found[0]
+            if start == 0:
+                return None
+            end = start - 1
+            start = data.rfind(b"\n", 0, end) + 1
+
+    def _stamp(self, line: bytes) -> tuple[float, tuple[int, int]] | None:
+        """A line's time and the stamp's span, detecting the log's format from the first stamped line."""
+        if self.format is None:
+            self.format = detect(line, self.clock)
+            if self.format is None:
+                return None
+        return self.format.stamp(line, self.clock)
+
+    def _count(self, line: bytes) -> None:
+        """Count one matching line in the window under its normalised message."""
+        self.tally.count += 1
+        found = self._stamp(line)
+        if found is not None:
+            line = line[:found[1][0]] + line[found[1][1]:]
+        self.tally.messages[normalise(line.decode("utf-8", "replace"))] += 1
+
+
+def _lines_forwards(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line from the first."""
+    start = 0
+    while start < len(data):
+        end = _line_end(data, start)
+        yield start, end
+        start = end + 1
+
+
+def _lines_backwards(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line from the last."""
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)
+    while end > 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        yield start, end
+        end = start - 1

@@ -1,0 +1,90 @@
+"""Disk, memory and load on real hosts: this machine (local://) and the same machine over a real sshd."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from opsverify.checks import CheckError
+from opsverify.checks.host import run
+from opsverify.checks.host.resources import disk, load, memory
+from opsverify.result import Status
+from tests.hosts.helpers import host_item
+from tests.support.net import free_port
+from tests.support.sshd import SshServer
+
+
+@pytest.fixture(params=["local", "ssh"])
+def target(request: pytest.FixtureRequest) -> str:
+    """local:// and the real sshd's ssh:// target."""
+    if request.param == "local":
+        return "local://"
+    server: SshServer = request.getfixturevalue("sshd")
+    return server.target
+
+
+def test_a_disk_limit_below_current_usage_fails_per_mount(target: str) -> None:
+    full = disk(host_item(target, max_disk_used={"/": "1%"}))
+    assert full.status is Status.FAILED
+    assert re.fullmatch(r"disk / used is [\d.]+%; limit 1%", full.reason), full.reason
+    roomy = disk(host_item(target, max_disk_used={"/": "99.99%"}, warn_max_disk_used={"/": "99.9%"}))
+    assert roomy.status is Status.PASSED, roomy.reason
+    assert roomy.evidence["mounts"]["/"]["mounted_on"] == "/"
+
+
+def test_a_folder_that_is_no_mount_is_measured_on_its_filesystem(tmp_path) -> None:
+    result = disk(host_item(max_disk_used={str(tmp_path): "99.99%"}))
+    mounted_on = result.evidence["mounts"][str(tmp_path)]["mounted_on"]
+    assert result.status is Status.PASSED
+    assert re.fullmatch(rf"disk {re.escape(str(tmp_path))} \(on {re.escape(mounted_on)}\) used is [\d.]+%; "
+                        r"limit 99.99%", result.reason), result.reason
+
+
+def test_a_missing_mount_is_an_error_in_dfs_words() -> None:
+    result = disk(host_item(max_disk_used={"/no/such/mount": "90%"}))
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("`df -P -k /no/such/mount` failed on web1 (exit 1): df: /no/such/mount: "), \
+        result.reason
+
+
+def test_memory_over_its_limit_fails_and_warns_at_its_warning_level(target: str) -> None:
+    tight = memory(host_item(target, max_memory_used="0.1%"))
+    assert tight.status is Status.FAILED
+    assert re.fullmatch(r"memory used \(of [\d.]+GiB\) is [\d.]+%; limit 0.1%", tight.reason), tight.reason
+    warned = memory(host_item(target, max_memory_used="100%", warn_max_memory_used="0.1%"))
+    assert warned.status is Status.WARNING
+
+
+def test_load_per_core_over_its_limit_fails(target: str) -> None:
+    if os.getloadavg()[1] < 0.01:  # an idle machine: make some load so the 5-minute average rises
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            while os.getloadavg()[1] < 0.01:
+                time.sleep(1)
+        finally:
+            busy.kill()
+            busy.wait()
+    result = load(host_item(target, max_load=0.001))
+    assert result.status is Status.FAILED
+    assert re.fullmatch(r"5-minute load per core \([\d.]+ on \d+ cores\) is [\d.]+; limit 0.001", result.reason), \
+        result.reason
+    assert load(host_item(target, max_load=1000)).status is Status.PASSED
+
+
+def test_an_unreachable_ssh_host_is_an_error() -> None:
+    port = free_port()
+    result = memory(host_item(f"ssh://root@127.0.0.1:{port}?timeout=2", max_memory_used="90%"))
+    assert result.status is Status.ERROR
+    assert result.reason == f"connection refused on 127.0.0.1:{port}"
+
+
+def test_a_stuck_command_is_cut_off_at_its_limit() -> None:
+    started = time.monotonic()
+    with pytest.raises(CheckError, match=r"^`sleep 30` did not finish within 500ms on web1$"):
+        run(host_item(), "sleep %s", "30", limit=0.5)
+    assert time.monotonic() - started < 10

@@ -1,0 +1,20 @@
+"""Logs on hosts: matching lines in a time window (errors, failed logins) and repeated messages."""
+
+from opsverify.checks import host
+from opsverify.plugin import check, expect
+
+
+def logs_with(*keys):
+    """Every host's logs that set one of these limits."""
+    return lambda env: [entry for entry in host.nested(env, "logs")
+                        if any(getattr(entry.item, key) is not None for key in keys)]
+
+
+@check("logs.matches", over=logs_with("max", "warn_max"), area="host")
+def test_log_matches(result):
+    expect(result)
+
+
+@check("logs.repeats", over=logs_with("max_repeats", "warn_max_repeats"), area="host")
+def test_log_repeats(result):
+    expect(result)
