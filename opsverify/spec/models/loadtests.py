@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from opsverify.spec.models.common import Entry, Item, Model
 from opsverify.spec.models.health import LatencySla
 from opsverify.spec.types import Count, DurationT, RatioT, SecretUrlT
+from opsverify.spec.units import Duration
 
 METHODS = ("get", "post", "put", "patch", "delete")
 Users = Annotated[int, Field(ge=1)]
@@ -50,11 +51,19 @@ class Step(Model):
         return str(getattr(self, self.method.lower()))
 
 
+class JourneySla(LatencySla):
+    """A journey's own limits: each key set here replaces the global one for this journey's requests."""
+
+    min_rps: float | None = Field(default=None, ge=0)
+    warn_min_rps: float | None = Field(default=None, ge=0)
+
+
 class Journey(Item):
     """What a simulated user does, picked by weight among the journeys."""
 
     weight: int = Field(default=1, ge=1)
     steps: tuple[Step, ...] = Field(min_length=1)
+    sla: JourneySla | None = None
 
 
 class LoadProfile(Model):
@@ -117,13 +126,14 @@ class Profiles(Model):
     spike: SpikeProfile | None = None
 
 
-class LoadSla(LatencySla):
-    """The gate on a benchmark: latency, errors, throughput and regression against the previous run."""
+class LoadSla(JourneySla):
+    """The gate on a benchmark: latency, errors, throughput, drift and regression against the previous run."""
 
-    min_rps: float | None = Field(default=None, ge=0)
-    warn_min_rps: float | None = Field(default=None, ge=0)
     max_regression: RatioT | None = None  # vs the previous archived run of the same profile
     warn_max_regression: RatioT | None = None
+    max_drift: RatioT | None = None  # endurance: last tenth vs first tenth
+    warn_max_drift: RatioT | None = None
+    abort_on_fail: bool = False  # stop a run early once a limit is clearly broken
 
 
 class LoadTests(Entry):
@@ -134,6 +144,7 @@ class LoadTests(Entry):
     journeys: tuple[Journey, ...] = Field(min_length=1)
     profiles: Profiles
     workers: Count = 0  # 0: one process; N: Locust distributed with N local workers
+    think_time: DurationT = Duration(0.0, "0s")  # a simulated user's pause between two journeys
     sla: LoadSla = LoadSla()
     ca_file: str | None = None
 
