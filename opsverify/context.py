@@ -18,6 +18,8 @@ class RunContext:
     run_dir: Path | None  # this run's folder (None with --no-archive or --collect-only)
     started: dt.datetime  # UTC
     nodeid: str = ""  # the test being checked, for looking up its own history
+    env_file: Path | None = None  # the environment file (relative paths in it are relative to its folder)
+    label: str = ""  # this run's marker expression ("daily"), or "all"
 
     def started_iso(self) -> str:
         """The run's start time as the records write it."""

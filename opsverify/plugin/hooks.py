@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from opsverify.archive import manifest, runs
-from opsverify.checks import tls
-from opsverify.plugin import html, markers, options, outcome, record, terminal
+from opsverify.checks import WARNING_FILTER
+from opsverify.plugin import aftermath, html, markers, options, outcome, record, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, label, open_run
+from opsverify.plugin.waivers import terms
 from opsverify.result import Result
 from opsverify.spec.secret import scrub
 
@@ -28,11 +29,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARK}(spec): an opsverify check over environment items (use opsverify.check)")
-    config.addinivalue_line("filterwarnings", tls.WARNING_FILTER)
+    config.addinivalue_line("filterwarnings", WARNING_FILTER)
     markers.register(config)
+    options.refuse_stray_rootdir(config)
     if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
         return
-    options.refuse_stray_rootdir(config)
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
@@ -69,6 +70,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("result", params(spec, run.environment), indirect=True)
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Remember every collected test (before -m and -k deselect), for matching waivers."""
+    run = _run(item.config)
+    if run is not None:
+        run.collected.append(item.nodeid)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Drop checks whose section has no items, rather than showing them as skipped."""
@@ -76,6 +84,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if empty:
         items[:] = [i for i in items if i not in empty]
         config.hook.pytest_deselected(items=empty)
+    items.sort(key=_loads_the_target)  # restore drills and load tests last, once the other probes are done
+
+
+def _loads_the_target(item: pytest.Item) -> bool:
+    """Whether a test writes or loads (a maintenance-window check): such tests run last, unprefetched."""
+    spec = spec_of(item)
+    return bool(spec and spec.window)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -83,13 +98,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     run = _run(session.config)
     if run is None or session.config.option.collectonly:
         return
+    probes = []
     for item in session.items:
         spec = spec_of(item)
         checked = getattr(item, "callspec", None) and item.callspec.params.get("result")
         run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
                                                      getattr(checked, "severity", None))
-        if spec is not None and checked is not None:
-            run.pool.submit(item.nodeid, spec.check, checked, run.context(item.nodeid))
+        if spec is not None and checked is not None and not spec.window:
+            spec.check  # import the family's drivers now, in this thread, not while other probes are timed
+            probes.append((item.nodeid, spec, checked))
+    for nodeid, spec, checked in probes:
+        run.pool.submit(nodeid, spec.check, checked, run.context(nodeid))
+    if run.waivers is not None:
+        for note in run.waivers.review(run.collected):
+            run.notes.append(note)
+            session.config.get_terminal_writer().line(f"opsverify: warning: {note}", yellow=True)
 
 
 @pytest.fixture
@@ -117,16 +140,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     entry["duration_s"] = round(entry["duration_s"] + report.duration, 4)
     if found is None or entry["outcome"] != found.status.value:
         entry["reason"] = scrub(_crash_line(report)) or entry["reason"]
+    if report.when == "call" and entry["outcome"] in outcome.FAILING:
+        _waive_or_gate(run, report, entry)
     report.opsverify = {k: entry[k] for k in ("item", "severity", "outcome", "reason", "value", "unit",
-                                              "limit", "status") if k in entry}
+                                              "limit", "status", "waiver", "waiver_expired") if k in entry}
     report.user_properties.extend((k, str(entry[k])) for k in ("item", "severity", "outcome", "limit", "reason")
                                   if entry.get(k) is not None)
+    if entry.get("waiver"):
+        w = entry["waiver"]
+        report.user_properties.append(("waiver", f"{w['reason']} (approved by {w['approved_by']}, "
+                                                 f"expires {w['expires']})"))
     try:
         from pytest_html import extras
     except ImportError:
         return report
     report.extras = [*getattr(report, "extras", []), extras.html(html.evidence_extra(entry))]
     return report
+
+
+def _waive_or_gate(run: Run, report: pytest.TestReport, entry: dict[str, Any]) -> None:
+    """A failure an active waiver names passes as `waived`; one below --fail-on keeps exit 0 but stays failed."""
+    active = run.waivers.active(report.nodeid) if run.waivers else None
+    if active is not None:
+        entry["outcome"], entry["waiver"] = "waived", terms(active)
+        report.outcome = "passed"
+        return
+    lapsed = run.waivers.expired(report.nodeid) if run.waivers else None
+    if lapsed is not None:
+        entry["waiver_expired"] = terms(lapsed)
+    if options.below(entry.get("severity"), run.fail_on):
+        entry["below_fail_on"] = True
+        run.exempt += 1
 
 
 def _crash_line(report: pytest.TestReport) -> str:
@@ -144,18 +188,22 @@ def pytest_report_teststatus(report: pytest.TestReport) -> Any:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
-    """After pytest-html and JUnit have written, write the record and append the run to the manifest."""
+    """After pytest-html and JUnit have written: the exit code, the record, the manifest, the index, notifications."""
     outcome_ = yield
     run = _run(session.config)
+    if run is not None:
+        session.exitstatus = aftermath.exit_status(run, session.exitstatus, session.testsfailed)
     if run is not None and run.run_dir is not None:
         finished = dt.datetime.now(dt.timezone.utc)
-        record.write(run.run_dir / "results.json", record.build(run, session.config, session.exitstatus, finished))
+        written = record.build(run, session.config, session.exitstatus, finished)
+        record.write(run.run_dir / "results.json", written)
         custom_html = Path(session.config.option.htmlpath)
         if custom_html != run.run_dir / "report.html" and custom_html.exists():
             shutil.copyfile(custom_html, run.run_dir / "report.html")
         summary = {"environment": run.name, "label": label(session.config), "demo": run.demo is not None,
                    "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
         manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
+        aftermath.after_archive(run, written)
     return outcome_
 
 

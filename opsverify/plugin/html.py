@@ -13,6 +13,7 @@ from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
 from opsverify.spec.units import format_bytes, format_percent, format_seconds
 from opsverify.plugin.session import Run, host, label, operator
+from opsverify.spec.secret import scrub
 
 _HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded
 COLUMNS = ("Item", "Severity", "Status", "Measured", "Limit", "Reason")
@@ -52,7 +53,59 @@ def summary_html(run: Run) -> list[str]:
     rows = "".join(f"<tr><td>{escape(sev)}</td><td>{escape(_tally(c))}</td></tr>"
                    for sev, c in by_severity(checks).items())
     parts.append(f'<table class="opsv-severity"><tr><th>Severity</th><th>Outcomes</th></tr>{rows}</table>')
+    parts += [f'<p class="opsv-note" style="color:#8a6d00"><b>Note:</b> {escape(scrub(n))}</p>' for n in run.notes]
+    parts += compliance_html(run.compliance(), run.checks)
+    if run.waivers is not None and run.waivers.waivers:
+        parts += waivers_html(run.waivers.summary({k: c["outcome"] for k, c in run.checks.items()}))
     return parts
+
+
+_CELL = "border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top"
+_COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#cf222e", "waived": "#8a6d00",
+            "warning": "#8a6d00", "not assessed": "#666", "active": "#1a7f37", "expired": "#cf222e",
+            "unmatched": "#8a6d00"}
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], css: str) -> str:
+    """An HTML table of already escaped cells."""
+    header = "".join(f"<th style='{_CELL}'>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td style='{_CELL}'>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table class='{css}' style='border-collapse:collapse;margin:6px 0'><tr>{header}</tr>{body}</table>"
+
+
+def _status(word: str) -> str:
+    """An outcome word, coloured."""
+    return f"<b style='color:{_COLOURS.get(word, '#333')}'>{escape(word)}</b>"
+
+
+def compliance_html(compliance: dict[str, Any] | None, checks: dict[str, dict[str, Any]]) -> list[str]:
+    """The compliance section: the score, then each control with its checks and their evidence."""
+    if compliance is None:
+        return []
+    rows = []
+    for control in compliance["controls"]:
+        listed = []
+        for nodeid in control["checks"]:
+            check = checks[nodeid]
+            evidence = {k: v for k, v in check["evidence"].items() if not k.endswith("_svg")}
+            shown = json.dumps(evidence, default=str)
+            listed.append(f"{_status(check['outcome'])} {escape(nodeid.rsplit('::', 1)[-1])}: "
+                          f"{escape(scrub(check['reason'] or ''))}"
+                          + (f"<br><small>evidence: {escape(scrub(shown[:400]))}</small>" if evidence else ""))
+        rows.append((escape(control["control"]), _status(control["status"]), "<br>".join(listed)))
+    return [f"<h2 class='opsv-compliance'>Compliance</h2><p>{_status(compliance['status'])} "
+            f"{escape(compliance['reason'])}</p>", _table(("Control", "Status", "Checks and evidence"), rows,
+                                                          "opsv-controls")]
+
+
+def waivers_html(waivers: list[dict[str, Any]]) -> list[str]:
+    """The waivers: terms, state, and the tests they named with their outcomes."""
+    rows = [(escape(w["check"]), _status(w["state"]), escape(w["reason"]), escape(w["approved_by"]),
+             escape(w["expires"]), "<br>".join(f"{escape(t['nodeid'].rsplit('::', 1)[-1])}: {_status(t['outcome'])}"
+                                              for t in w["tests"]) or "none")
+            for w in waivers]
+    return ["<h2 class='opsv-waivers'>Waivers</h2>",
+            _table(("Check", "State", "Reason", "Approved by", "Expires", "Tests"), rows, "opsv-waivers")]
 
 
 def header_cells(cells: list[str]) -> None:
@@ -70,7 +123,7 @@ def row_cells(report: pytest.TestReport, cells: list[str]) -> None:
         check.get("outcome") or "",
         _measured(check),
         check.get("limit") or "",
-        check.get("reason") or "",
+        _reason(check),
     ]
     for offset, (name, value) in enumerate(zip(COLUMNS, values)):
         cells.insert(2 + offset, f'<td class="col-{name.lower()}">{escape(str(value))}</td>')
@@ -78,7 +131,7 @@ def row_cells(report: pytest.TestReport, cells: list[str]) -> None:
 
 def evidence_extra(check: dict[str, Any]) -> str:
     """An HTML block with the check's reason, value, limit and evidence, for the expanded row."""
-    rows = [("Outcome", check["outcome"]), ("Reason", check["reason"]), ("Measured", _measured(check)),
+    rows = [("Outcome", check["outcome"]), ("Reason", _reason(check)), ("Measured", _measured(check)),
             ("Limit", check.get("limit") or "")]
     rows += [(f"evidence: {k}", v if isinstance(v, str) else json.dumps(v))
              for k, v in check["evidence"].items() if not k.endswith("_svg")]
@@ -98,6 +151,18 @@ def _svg(markup: object) -> str:
 
 
 _SHOW = {"s": format_seconds, "ratio": format_percent, "bytes": format_bytes}
+
+
+def _reason(check: dict[str, Any]) -> str:
+    """The check's reason, with the waiver that forgave it, or the expired one that no longer does."""
+    reason = check.get("reason") or ""
+    if check.get("waiver"):
+        w = check["waiver"]
+        return f"{reason} | WAIVED: {w['reason']} (approved by {w['approved_by']}, expires {w['expires']})"
+    if check.get("waiver_expired"):
+        w = check["waiver_expired"]
+        return f"{reason} | waiver expired {w['expires']} (was approved by {w['approved_by']}: {w['reason']})"
+    return reason
 
 
 def _measured(check: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ OTHERS = {
     "performance": "latency SLAs and load benchmarks",
     "database": "database maintenance and capacity",
     "host": "machines, services, disks, logs",
+    "maintenance": "needs the maintenance window (restore drills, load tests): the scheduler runs it inside the window",
 }
 
 

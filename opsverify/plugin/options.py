@@ -9,6 +9,7 @@ import pytest
 
 ENV_VAR = "OPSV_ENV"
 REPORTS_VAR = "OPSV_REPORTS"
+SEVERITIES = ("P1", "P2", "P3", "P4")
 
 
 def add(parser: pytest.Parser) -> None:
@@ -20,8 +21,12 @@ def add(parser: pytest.Parser) -> None:
                     help=f"archive folder for run reports (else ${REPORTS_VAR}, else ini opsv_reports, else ./reports)")
     group.addoption("--no-archive", dest="opsv_no_archive", action="store_true",
                     help="do not write a run folder or touch the manifest")
+    group.addoption("--fail-on", dest="opsv_fail_on", metavar="SEVERITY", choices=SEVERITIES,
+                    help="only failures of this severity or worse (P1 is the worst) change the exit code; "
+                         "the others are still reported (else ini opsv_fail_on, else every failure counts)")
     parser.addini("opsv_env", "environment file to verify when --env and $OPSV_ENV are not given", default="")
     parser.addini("opsv_reports", "archive folder for run reports", default="reports")
+    parser.addini("opsv_fail_on", "the least severe failure that changes the exit code (P1-P4)", default="")
 
 
 def env_file(config: pytest.Config) -> Path | None:
@@ -46,6 +51,21 @@ def reports_dir(config: pytest.Config) -> Path:
     return (config.rootpath / config.getini("opsv_reports")).resolve()
 
 
+def fail_on(config: pytest.Config) -> str | None:
+    """The --fail-on severity (or the ini's); None: every failure changes the exit code."""
+    chosen = config.getoption("opsv_fail_on") or config.getini("opsv_fail_on").strip().upper()
+    if chosen and chosen not in SEVERITIES:
+        raise pytest.UsageError(f"opsv_fail_on = {chosen!r} in the ini file is not one of {', '.join(SEVERITIES)}")
+    return chosen or None
+
+
+def below(severity: str | None, threshold: str | None) -> bool:
+    """Whether a failure of `severity` is less severe than `threshold` (P3 is below P2), so it keeps exit 0."""
+    if threshold is None or severity not in SEVERITIES:
+        return False
+    return SEVERITIES.index(severity) > SEVERITIES.index(threshold)
+
+
 def checklist_run(config: pytest.Config) -> bool:
     """Whether this session runs the checklist (an environment is named or args lie under testpaths)."""
     if env_file(config) is not None:
@@ -58,21 +78,29 @@ def checklist_run(config: pytest.Config) -> bool:
     return False
 
 
+PATH_OPTIONS = ("--env", "--reports")
+
+
 def refuse_stray_rootdir(config: pytest.Config) -> None:
-    """Stop when `--env FILE` (with a space) hid the checklist's pytest.ini from pytest.
+    """Stop when `--env FILE` or `--reports DIR` (with a space) hid the checklist's pytest.ini from pytest.
 
     pytest reads option values it does not know yet as paths when it looks for its root folder,
-    before any plugin is loaded, so FILE's folder pulls the root away from the checkout;
-    `--env=FILE` or OPSV_ENV avoid that.
+    before any plugin is loaded, so such a path pulls the root away from the checkout and the run
+    would collect the wrong tests; `--env=FILE`, `--reports=DIR` or the OPSV_ variables avoid that.
     """
-    named = config.getoption("opsv_env")
-    if not named or config.inipath is not None or "--env" not in config.invocation_params.args:
+    args = list(config.invocation_params.args)
+    here = config.invocation_params.dir
+    spaced = [(a, args[i + 1]) for i, a in enumerate(args[:-1])
+              if a in PATH_OPTIONS and (here / args[i + 1]).exists()]  # pytest only follows existing paths
+    if not spaced or config.inipath is not None:
         return
     missed = _pytest_config_above(config.invocation_params.dir)
     if missed is not None:
+        option, value = spaced[0]
         raise pytest.UsageError(
-            f"pytest did not read {missed} because `--env {named}` was written with a space, and took "
-            f"{config.rootpath} as its root instead. Write --env={named} (with '='), or set OPSV_ENV={named}.")
+            f"pytest did not read {missed} because `{option} {value}` was written with a space, and took "
+            f"{config.rootpath} as its root instead. Write {option}={value} (with '='), or use "
+            f"{'OPSV_ENV' if option == '--env' else 'OPSV_REPORTS'}={value}.")
 
 
 def _pytest_config_above(folder: Path) -> Path | None:

@@ -9,6 +9,8 @@ import pytest
 from opsverify.result import Result, Status
 from opsverify.spec.secret import scrub
 
+FAILING = ("failed", "error")
+
 
 def expect(result: Result) -> None:
     """Fail the test on `failed`/`error`, skip it on `skipped`; `warning` passes and is shown as such."""
@@ -57,10 +59,12 @@ def record_outcome(report: pytest.TestReport, check: dict[str, Any] | None) -> s
 
 
 def teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    """Terminal category for checks that warned or could not be made; None leaves pytest's own."""
+    """Terminal category for checks that warned, were waived or could not be made; None leaves pytest's own."""
     check = getattr(report, "opsverify", None)
     if report.when != "call" or not check:
         return None
+    if check.get("outcome") == "waived":
+        return "waived", "w", ("WAIVED", {"yellow": True})
     outcome = record_outcome(report, check)
     if outcome == "warning":
         return "warned", "W", ("WARNED", {"yellow": True})

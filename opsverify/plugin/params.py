@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 import pytest
@@ -18,19 +20,43 @@ MARK = "opsverify"
 class Spec:
     """What a verify test checks: which function, over which items, at what cadence and area."""
 
-    check: Check
+    target: Check | str  # the function, or where it lives: "database.connect" (in opsverify.checks), "pkg.mod:func"
     items: Items
     cadence: str
     area: str
+    window: bool = False  # needs the maintenance window (the `maintenance` marker)
+
+    @cached_property
+    def check(self) -> Check:
+        """The check function, imported on first use (a check family's drivers load only when it has items)."""
+        if callable(self.target):
+            return self.target
+        if ":" in self.target:
+            module, name = self.target.split(":", 1)
+        else:
+            family, name = self.target.rsplit(".", 1)
+            module = f"opsverify.checks.{family}"
+        return getattr(importlib.import_module(module), name)
 
 
-def check(func: Check, *, over: str | Items, cadence: str = "daily", area: str) -> pytest.MarkDecorator:
+def check(func: Check | str, *, over: str | Items, cadence: str = "daily", area: str,
+          window: bool = False) -> pytest.MarkDecorator:
     """Mark a verify test: run `func` on every item of section `over` (a name or a function of the environment).
 
-    The test takes one argument, `result`, and usually just calls `expect(result)`.
+    `func` is the check itself or where it lives — "database.connect" for opsverify.checks.database.connect,
+    or "package.module:function" — so that a family's drivers (SQLAlchemy, redis, …) are imported only when
+    the environment has items for it, before any probe starts. The test takes one argument, `result`, and
+    usually just calls `expect(result)`. `window=True` marks a check that writes or loads (a restore drill,
+    a load test): the scheduler runs it inside the maintenance window.
     """
     items = over if callable(over) else (lambda env: getattr(env, over))
-    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area))
+    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area, window))
+
+
+def having(section: str, *keys: str) -> Items:
+    """The items of `section` that set any of `keys` (a limit or its warn_ twin, a list, a sub-section)."""
+    return lambda env: [item for item in getattr(env, section)
+                        if any(getattr(item, key, None) not in (None, (), {}, "") for key in keys)]
 
 
 def spec_of(definition: Any) -> Spec | None:
@@ -44,7 +70,9 @@ def params(spec: Spec, env: Environment) -> list[Any]:
     out = []
     for item in spec.items(env):
         marks = [getattr(pytest.mark, item.cadence or spec.cadence), getattr(pytest.mark, spec.area)]
-        if item.smoke or item.severity == "P1":
+        if spec.window:
+            marks.append(pytest.mark.maintenance)  # never in the post-deploy gate, whatever its severity
+        elif item.smoke or item.severity == "P1":
             marks.append(pytest.mark.smoke)
         out.append(pytest.param(item, id=item.name, marks=marks))
     return out

@@ -36,6 +36,14 @@ def run_check(check: Check, item: Any, context: RunContext | None = None) -> r.R
     return outcome
 
 
+def _gate_key(item: Any) -> str:
+    """The target an item talks to; items without a host or URL (documents, access reviews) share one gate."""
+    try:
+        return target_key(item)
+    except (AttributeError, TypeError, ValueError):
+        return f"local:{type(item).__name__}"
+
+
 class ProbePool:
     """Starts checks as soon as they are known; each test then waits for its own."""
 
@@ -51,7 +59,7 @@ class ProbePool:
         with self._lock:
             if key in self._futures:
                 return
-            gate = self._gates[target_key(item)]
+            gate = self._gates[_gate_key(item)]
             self._futures[key] = self._executor.submit(self._gated, gate, check, item, context)
 
     def result(self, key: str, check: Check, item: Any, context: RunContext | None = None) -> r.Result:

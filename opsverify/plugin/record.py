@@ -75,8 +75,12 @@ def build(run: Run, config: pytest.Config, exit_status: int, finished: dt.dateti
         "python": platform.python_version(),
         "pytest_args": [scrub(a) for a in config.invocation_params.args],
         "exit_status": int(exit_status),
+        "fail_on": run.fail_on,
         "counts": counts(checks),
         "by_severity": by_severity(checks),
+        "compliance": run.compliance(),
+        "waivers": run.waivers.summary({c["nodeid"]: c["outcome"] for c in checks}) if run.waivers else [],
+        "notes": list(run.notes),
         "checks": checks,
     }
 

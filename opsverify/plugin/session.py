@@ -10,15 +10,19 @@ import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from opsverify import demo
 from opsverify.context import RunContext
+from opsverify.controls import roll_up
 from opsverify.plugin import options
 from opsverify.plugin.probes import ProbePool
+from opsverify.plugin.waivers import Waivers
 from opsverify.spec import Environment, SpecError, load
+
+if TYPE_CHECKING:
+    from opsverify.demo import Demo
 
 RUN_KEY = pytest.StashKey["Run"]()
 
@@ -29,13 +33,20 @@ class Run:
 
     env_path: Path
     environment: Environment
-    demo: demo.Demo | None
+    demo: Demo | None
     reports: Path
     archive: bool
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
     pool: ProbePool = field(default_factory=ProbePool)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_dir: Path | None = None
+    label: str = "all"
+    fail_on: str | None = None  # only failures of this severity or worse change the exit code
+    waivers: Waivers | None = None
+    collected: list[str] = field(default_factory=list)  # every test collected, before -m and -k
+    exempt: int = 0  # failed tests below fail_on
+    notes: list[str] = field(default_factory=list)  # warnings about the run itself (waivers, the gate)
+    after: list[str] = field(default_factory=list)  # what happened after archiving (index, notifications)
 
     @property
     def env_sha256(self) -> str:
@@ -44,7 +55,14 @@ class Run:
 
     def context(self, nodeid: str) -> RunContext:
         """What a check of test `nodeid` may know about this run."""
-        return RunContext(self.environment, self.reports, self.run_dir, self.started, nodeid)
+        return RunContext(self.environment, self.reports, self.run_dir, self.started, nodeid, self.env_path,
+                          self.label)
+
+    def compliance(self) -> dict[str, Any] | None:
+        """The controls of this run's checks rolled up, with the score against compliance.min_score."""
+        section = self.environment.compliance
+        return roll_up(list(self.checks.values()), section and section.min_score,
+                       section and section.warn_min_score, section and section.severity)
 
     @property
     def name(self) -> str:
@@ -61,9 +79,11 @@ class Run:
 
 def open_run(config: pytest.Config) -> Run:
     """Load the named environment file, or start the built-in demo; a bad file is a usage error."""
-    path = options.env_file(config)
+    path, fail_on = options.env_file(config), options.fail_on(config)
     running_demo = None
     if path is None:
+        from opsverify import demo  # the demo (and its certificate tooling) loads only when it runs
+
         running_demo = demo.start(Path(tempfile.mkdtemp(prefix="opsverify-demo-")))
         path = running_demo.env_path
     try:
@@ -73,7 +93,11 @@ def open_run(config: pytest.Config) -> Run:
             running_demo.stop()
         raise pytest.UsageError(str(exc)) from None
     archive = not (config.option.collectonly or config.getoption("opsv_no_archive"))
-    return Run(path, environment, running_demo, options.reports_dir(config), archive)
+    run = Run(path, environment, running_demo, options.reports_dir(config), archive, label=label(config),
+              fail_on=fail_on)
+    zone = environment.schedule.zone if environment.schedule else None
+    run.waivers = Waivers(environment.waivers, run.started.astimezone(zone).date())
+    return run
 
 
 def label(config: pytest.Config) -> str:

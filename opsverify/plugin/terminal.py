@@ -27,9 +27,21 @@ def summary(run: Run, reporter: pytest.TerminalReporter) -> None:
     reporter.write_line(f"checks: {tally}")
     for severity, outcomes in by_severity(checks).items():
         reporter.write_line(f"  {severity}: " + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())))
+    for check in checks:
+        if check["outcome"] == "waived":
+            w = check["waiver"]
+            reporter.write_line(f"waived: {check['nodeid']}: {w['reason']} (approved by {w['approved_by']}, "
+                                f"expires {w['expires']})", yellow=True)
+    compliance = run.compliance()
+    if compliance is not None:
+        reporter.write_line(f"compliance: {compliance['reason']}", red=compliance["status"] == "failed")
+    for note in run.notes:
+        reporter.write_line(f"note: {note}", yellow=True)
     if run.run_dir is not None:
         reporter.write_line(f"report: {_shown(run.run_dir / 'report.html')}")
         reporter.write_line(f"record: {_shown(run.run_dir / 'results.json')}")
+    for line in run.after:
+        reporter.write_line(line)
 
 
 def _shown(path: Path) -> str:

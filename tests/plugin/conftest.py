@@ -41,10 +41,10 @@ class Checklist:
 
 
 def run_checklist(reports: Path, *args: str, env: dict[str, str] | None = None) -> Checklist:
-    """`python -m pytest ARGS --reports REPORTS` from the project root."""
+    """`python -m pytest --reports=REPORTS ARGS` from the project root."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSV_ENV", "PYTEST_"))}
     environ.update(env or {})
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", "--reports", str(reports), *args],
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:randomly", f"--reports={reports}", *args],
                           cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
     return Checklist(done.returncode, done.stdout + done.stderr, reports)
 

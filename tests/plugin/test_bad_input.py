@@ -40,3 +40,10 @@ def test_env_written_with_a_space_outside_the_checkout_is_explained(tmp_path, re
     run = run_checklist(reports, "-m", "daily", "--env", str(env))
     assert run.code == 4 and "Traceback" not in run.out
     assert f"--env={env}" in run.out and "OPSV_ENV" in run.out
+
+
+def test_reports_written_with_a_space_is_explained(tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    run = run_checklist(tmp_path / "r", "-m", "daily", "--reports", str(tmp_path / "elsewhere"))
+    assert run.code == 4 and "Traceback" not in run.out
+    assert f"--reports={tmp_path / 'elsewhere'}" in run.out

@@ -9,6 +9,8 @@ from pydantic import AfterValidator, PlainSerializer, ValidationInfo, field_vali
 
 from opsverify.spec.errors import suggest
 from opsverify.spec.models.common import Model
+from opsverify.spec.types import DurationT
+from opsverify.spec.units import Duration
 from opsverify.spec.when import When, parse_when
 
 
@@ -34,6 +36,7 @@ class Schedule(Model):
     monthly: WhenT | None = None  # "first monday 07:00"
     quarterly: WhenT | None = None  # "first monday of jan,apr,jul,oct 06:00"
     maintenance_window: WhenT | None = None  # "sunday 02:00-04:00"
+    grace: DurationT = Duration(7200.0, "2h")  # how late a run may be before its cadence counts as overdue
 
     @field_validator("daily", "weekly", "monthly", "quarterly", "maintenance_window", mode="before")
     @classmethod
