@@ -1,44 +1,43 @@
 """Health: endpoints, TLS, databases, caches and mail relays answer as the environment says."""
 
-from opsverify.checks import cache, database, http, smtp, tls
 from opsverify.plugin import check, expect
 
 
-@check(http.response, over="endpoints", area="health")
+@check("http.response", over="endpoints", area="health")
 def test_endpoint_responds(result):
     expect(result)
 
 
-@check(http.latency_sla, over=lambda env: [e for e in env.endpoints if e.sla], area="performance")
+@check("http.latency_sla", over=lambda env: [e for e in env.endpoints if e.sla], area="performance")
 def test_endpoint_latency_sla(result):
     expect(result)
 
 
-@check(tls.certificate, over="tls", area="health")
+@check("tls.certificate", over="tls", area="health")
 def test_tls_certificate(result):
     expect(result)
 
 
-@check(tls.protocols, over=lambda env: [t for t in env.tls if t.min_version], cadence="weekly", area="security")
+@check("tls.protocols", over=lambda env: [t for t in env.tls if t.min_version], cadence="weekly", area="security")
 def test_tls_protocols(result):
     expect(result)
 
 
-@check(database.connect, over="databases", area="health")
+@check("database.connect", over="databases", area="health")
 def test_database_connects(result):
     expect(result)
 
 
-@check(database.tables, over=lambda env: [d for d in env.databases if d.expect_tables], area="database")
+@check("database.tables", over=lambda env: [d for d in env.databases if d.expect_tables], area="database")
 def test_database_tables_exist(result):
     expect(result)
 
 
-@check(cache.ping, over="caches", area="health")
+@check("cache.ping", over="caches", area="health")
 def test_cache_answers(result):
     expect(result)
 
 
-@check(smtp.handshake, over="smtp", area="health")
+@check("smtp.handshake", over="smtp", area="health")
 def test_smtp_relay_accepts(result):
     expect(result)

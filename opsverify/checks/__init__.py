@@ -14,6 +14,9 @@ from opsverify.result import Result, error, worst
 from opsverify.spec.secret import Secret, scrub
 from opsverify.spec.units import Duration, format_seconds
 
+# Setting an old TLS version on a context warns by design (tls.protocols); the plugin adds this filter.
+WARNING_FILTER = "ignore:ssl.TLSVersion:DeprecationWarning"
+
 DEFAULT_TIMEOUT = Duration(10.0, "10s")
 _PORTS = {"http": 80, "https": 443, "postgresql": 5432, "postgres": 5432, "mysql": 3306,
           "mariadb": 3306, "redis": 6379, "rediss": 6379, "memcached": 11211, "mssql": 1433,

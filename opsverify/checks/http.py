@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, show_seconds,
                               target_key, timeout_of)
 from opsverify.checks.trust import client_context
+from opsverify.load.histogram import nearest_rank
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
 from opsverify.spec.secret import MASK, reveal
@@ -136,7 +137,7 @@ def latency_sla(endpoint: Endpoint) -> Result:
             if _failure_certain(sla, error_limit, times, len(errors)):
                 break
     ranked = sorted(times)
-    p95, p99 = _nearest_rank(ranked, 95), _nearest_rank(ranked, 99)
+    p95, p99 = nearest_rank(ranked, 95), nearest_rank(ranked, 99)
     rate = len(errors) / taken
     return combine([
         grade("p95 latency", p95, sla.p95, sla.warn_p95, show=show_seconds, unit="s"),
@@ -163,11 +164,6 @@ def _failure_certain(sla: Sla, error_limit: Ratio | None, times: list[float], er
         if limit is not None and sum(t > limit for t in times) > allowed_over:
             return True
     return error_limit is not None and errors > error_limit * sla.samples
-
-
-def _nearest_rank(ranked: list[float], percent: float) -> float:
-    """The nearest-rank percentile of sorted values."""
-    return ranked[max(0, math.ceil(percent / 100 * len(ranked)) - 1)]
 
 
 def _expected(expect: Expect) -> str:

@@ -9,15 +9,13 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from opsverify.checks import CheckError, combine, probe, timeout_of
+from opsverify.checks import WARNING_FILTER, CheckError, combine, probe, timeout_of  # noqa: F401 (re-exported)
 from opsverify.checks.trust import client_context
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.health import Tls
 
 VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1,
             "TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
-# Setting an old version on a context warns by design; the plugin adds this filter.
-WARNING_FILTER = "ignore:ssl.TLSVersion:DeprecationWarning"
 _TRUST_HINT = "not trusted (add ca_file)"
 _CANNOT_OFFER = ("NO_PROTOCOLS_AVAILABLE", "NO_SUPPORTED_VERSIONS_ENABLED")
 _TOO_OLD = ("UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION")
