@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from opsverify import __version__
-from opsverify.demo import pages
+from opsverify.demo import insecure, pages
 from opsverify.demo.database import connect_read_only
 
 log = logging.getLogger("opsverify.demo")
@@ -28,6 +28,7 @@ log.addHandler(logging.NullHandler())  # a library stays quiet unless the caller
 
 SESSION_COOKIE = "demo_session"
 SLOW_BY = 1.5  # seconds the `slow` break adds to every page
+SLOW_SLOTS = 8  # under `slow`, only this many slow requests run at once; more queue, so latency grows with load
 MIN_FREE_DISK = 64 * 2**20  # the health check reports disk "low" below this
 MAX_QTY = 100_000
 SECURITY_HEADERS = (
@@ -118,6 +119,7 @@ class App:
         """An app reading db (health_db for the health check) and redirecting plain HTTP to https_url."""
         self.db, self.health_db, self.https_url = db, health_db, https_url
         self.breaks, self.stopping = breaks, stopping
+        self.slow_slots = threading.BoundedSemaphore(SLOW_SLOTS)
         self.routes: tuple[tuple[re.Pattern[str], dict[str, Route]], ...] = (
             (re.compile(r"/"), {"GET": self.home}),
             (re.compile(r"/api/health"), {"GET": self.health}),
@@ -139,7 +141,8 @@ class App:
                                 (("Location", location),))
         else:
             if "slow" in self.breaks:
-                self.stopping.wait(SLOW_BY)
+                with self.slow_slots:
+                    self.stopping.wait(SLOW_BY)
             response = self._route(request)
         return self._finish(response, request)
 
@@ -149,6 +152,8 @@ class App:
 
     def _route(self, request: Request) -> Response:
         """Dispatch on path and method; 404 and 405 otherwise, a 500 page if the database fails."""
+        if request.path == "/.env" and "exposed-env" in self.breaks:
+            return Response(200, insecure.DOTENV, "text/plain; charset=utf-8")
         for pattern, handlers in self.routes:
             match = pattern.fullmatch(request.path)
             if match is None:
@@ -163,6 +168,8 @@ class App:
             except sqlite3.Error as exc:
                 log.warning("%s %s failed: database error: %s", request.method, request.path, exc)
                 return self.error(500, request.wants_json)
+        if "debug-page" in self.breaks and not request.wants_json:
+            return html(404, insecure.debug_page(request.path))
         return self.error(404, request.wants_json)
 
     def _finish(self, response: Response, request: Request | None) -> Response:
@@ -174,7 +181,10 @@ class App:
                 and response.content_type.startswith("text/html") and request.cookie(SESSION_COOKIE) is None
                 and not any(name == "Set-Cookie" for name, _ in response.headers)):
             extra.append(session_cookie())
-        return replace(response, headers=(*SECURITY_HEADERS, *extra, *response.headers))
+        shown = insecure.weakened(SECURITY_HEADERS) if "missing-headers" in self.breaks else SECURITY_HEADERS
+        headers = (*shown, *extra, *response.headers)
+        return replace(response, headers=insecure.plain_cookies(headers) if "insecure-cookie" in self.breaks
+                       else headers)
 
     @staticmethod
     def error(status: int, wants_json: bool) -> Response:

@@ -1,4 +1,9 @@
-"""The demo's backup history: dated gzip dumps with sha256 sidecars, damaged by the backup breaks."""
+"""The demo's backup history: dated gzip dumps with sha256 sidecars, damaged by the backup breaks.
+
+The history is what a grandfather-father-son job keeps under the demo's policy (daily 7, weekly 4,
+monthly 12, yearly 3, with restic's semantics; see docs/backups.md): dailies, weeklies, the first of
+each of the last 11 months, and 1 January of the two years before the newest backup's year.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DAILIES, WEEKLIES, MONTHLIES, YEARLIES = 8, 5, 13, 2
+DAILIES, WEEKLIES, MONTHLIES, YEARLIES = 8, 5, 11, 2
 JOB_LAG = dt.timedelta(hours=1)  # the nightly job finished this long before the demo starts
 STALE_BY = dt.timedelta(hours=48)  # stale-backup: the job stopped this long ago
 GAP_MONTHS_BACK = 3  # retention-gap: the monthly of this many months ago is missing
 TRUNCATE_TO = 0.9  # truncated-backup: keeps the shrink within max_shrink, so only integrity fails
+EMPTIED_TABLE = "products"  # empty-restore: the newest dump has this table without rows (a small one: no shrink)
 
 
 @dataclass(frozen=True)
@@ -44,16 +50,20 @@ def _same_time(day: dt.date, anchor: dt.datetime) -> dt.datetime:
 
 def schedule(anchor: dt.datetime) -> list[dt.datetime]:
     """When the kept backups finished, newest first: a grandfather-father-son history ending at anchor."""
-    monthlies = [_same_time(_months_back(anchor.date(), back), anchor) for back in range(1, MONTHLIES + 1)]
-    oldest_year = monthlies[-1].year if monthlies[-1].month > 1 else monthlies[-1].year - 1
     times = [
         *(anchor - dt.timedelta(days=days) for days in range(DAILIES)),
         *(anchor - dt.timedelta(weeks=weeks) for weeks in range(2, WEEKLIES + 2)),
-        *monthlies,
-        *(_same_time(dt.date(oldest_year - back, 1, 1), anchor) for back in range(YEARLIES)),
+        *(_same_time(_months_back(anchor.date(), back), anchor) for back in range(1, MONTHLIES + 1)),
+        *(_same_time(dt.date(anchor.year - back, 1, 1), anchor) for back in range(1, YEARLIES + 1)),
     ]
     by_day = {t.date(): t for t in sorted(times)}  # one backup a day: the latest of that day
     return sorted(by_day.values(), reverse=True)
+
+
+def _emptied(dump_sql: str, table: str) -> str:
+    """The dump without the rows of one table (its CREATE TABLE stays)."""
+    rows = f'INSERT INTO "{table}" '
+    return "".join(line for line in dump_sql.splitlines(keepends=True) if not line.startswith(rows))
 
 
 def _damage(data: bytes, newest: bool, breaks: frozenset[str]) -> tuple[bytes, str]:
@@ -82,7 +92,10 @@ def write(folder: Path, dump_sql: str, now: dt.datetime, breaks: frozenset[str])
     backups = []
     for index, finished in enumerate(times):
         trailer = f"-- Dump completed on {finished:%Y-%m-%d %H:%M:%S}\n".encode()
-        data, digest = _damage(body + gzip.compress(trailer, mtime=0), index == 0, breaks)
+        content = body
+        if index == 0 and "empty-restore" in breaks:
+            content = gzip.compress(_emptied(dump_sql, EMPTIED_TABLE).encode(), compresslevel=6, mtime=0)
+        data, digest = _damage(content + gzip.compress(trailer, mtime=0), index == 0, breaks)
         path = folder / name_of(finished)
         path.write_bytes(data)
         sidecar = path.with_name(path.name + ".sha256")

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 
-PLACEHOLDERS = ("DEMO_HTTP_URL", "DEMO_HTTPS_URL", "DEMO_HOST", "DEMO_HTTPS_PORT", "DEMO_DIR", "DEMO_CA_FILE")
+PLACEHOLDERS = ("DEMO_HTTP_URL", "DEMO_HTTPS_URL", "DEMO_HOST", "DEMO_HTTPS_PORT", "DEMO_DIR", "DEMO_CA_FILE",
+                "DEMO_HTTP_PORT", "DEMO_SPARE_PORT")
 
 
 def template() -> str:

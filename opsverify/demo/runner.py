@@ -25,13 +25,15 @@ class Demo:
     host = HOST
 
     def __init__(self, state: State, breaks: frozenset[str], http: DemoServer, https: DemoServer,
-                 stopping: threading.Event, env_path: Path) -> None:
-        """Wrap servers that are already serving."""
+                 stopping: threading.Event, env_path: Path, spare: socket.socket | None = None) -> None:
+        """Wrap servers that are already serving (and the spare port the port scan looks at)."""
         self.state_dir, self.ca_file, self.env_path = state.folder, state.ca_file, env_path
         self.breaks = breaks
         self.http_port, self.https_port = http.server_port, https.server_port
         self.http_url, self.https_url = f"http://{HOST}:{self.http_port}", f"https://{HOST}:{self.https_port}"
         self._servers, self._stopping = (http, https), stopping
+        self._spare = spare
+        self.spare_port = spare.getsockname()[1] if spare else None
 
     def stop(self) -> None:
         """Release hanging and slow requests, close both ports and every connection; idempotent."""
@@ -40,6 +42,8 @@ class Demo:
         self._stopping.set()
         for server in self._servers:
             server.stop()
+        if self._spare is not None:
+            self._spare.close()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until stop() is called (or timeout); whether it was."""
@@ -70,17 +74,28 @@ def start(state_dir: Path, breaks: Iterable[str] = (), *, http_port: int = 0, ht
         https.server_close()
         raise
     stopping = threading.Event()
+    spare = _spare_port(chosen)
     https_url = f"https://{HOST}:{https.server_port}"
     env_path = envfile.write(state.folder / "demo.yml", {
         "DEMO_HTTP_URL": f"http://{HOST}:{http.server_port}", "DEMO_HTTPS_URL": https_url,
         "DEMO_HOST": HOST, "DEMO_HTTPS_PORT": str(https.server_port),
         "DEMO_DIR": state.folder.as_posix(), "DEMO_CA_FILE": state.ca_file.as_posix(),
+        "DEMO_HTTP_PORT": str(http.server_port), "DEMO_SPARE_PORT": str(spare.getsockname()[1]),
     })
     health_db = state.db if "degraded" not in chosen else state.folder / "unreachable" / "app.db"
     app = App(db=state.db, health_db=health_db, https_url=https_url, breaks=chosen, stopping=stopping)
     for server in (https, http):
         server.start(app)
-    return Demo(state, chosen, http, https, stopping, env_path)
+    return Demo(state, chosen, http, https, stopping, env_path, spare)
+
+
+def _spare_port(breaks: frozenset[str]) -> socket.socket:
+    """A port the demo's port scan includes: held but closed, or listening with the `open-port` break."""
+    spare = socket.socket()
+    spare.bind((HOST, 0))
+    if "open-port" in breaks:
+        spare.listen()
+    return spare
 
 
 def _port_or_any(port: int, label: str) -> int:

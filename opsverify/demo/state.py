@@ -8,7 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsverify.demo import backups, database, logs, tls
+from opsverify.demo import backups, database, dependencies, logs, records, tls
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,12 @@ def prepare(folder: Path, breaks: frozenset[str], now: dt.datetime | None = None
         dump = database.dump(connection)  # the backups hold the healthy database, whatever app.db lacks
         if "missing-table" in breaks:
             database.drop_table(connection, "orders")
+        records.prepare(folder, connection, now, breaks)  # documents, rotated logs, admin roles
         database.save(connection, db)
     history = backups.write(folder / "backups", dump, now, breaks)
     logs.write_backup_log(folder / "logs" / "backup.log", history)
     logs.write_app_log(folder / "logs" / "app.log", now, spike="error-spike" in breaks)
     (folder / "scratch").mkdir(exist_ok=True)
+    dependencies.write(folder, now, breaks)
     context, ca_file = tls.server_context(folder / "tls", breaks)
     return State(folder, db, ca_file, context, tuple(history))

@@ -96,6 +96,13 @@ def health_symptoms(demo: Demo, timeout: float = 2.2) -> set[str]:
     return found
 
 
+def restored_rows(backup: Path, table: str) -> int:
+    """Rows of `table` after replaying a gzip'd SQLite dump into memory."""
+    with sqlite3.connect(":memory:") as db:
+        db.executescript(gzip.decompress(backup.read_bytes()).decode())
+        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
 def symptoms(demo: Demo) -> set[str]:
     """Every problem visible from outside, named like the break that causes it; empty when healthy."""
     found = health_symptoms(demo)
@@ -110,10 +117,50 @@ def symptoms(demo: Demo) -> set[str]:
         found.add("stale-backup")
     if not gzip_ok(files[0]):
         found.add("truncated-backup")
+    elif restored_rows(files[0], "products") == 0:
+        found.add("empty-restore")
     if not all(sidecar_ok(path) for path in files):
         found.add("checksum-mismatch")
     if months_missing(files):
         found.add("retention-gap")
     if errors_in_last(demo) > 10:
         found.add("error-spike")
+    found |= compliance_symptoms(demo)
+    return found | (security_symptoms(demo) if problem is None else set())  # those need a working HTTPS
+
+
+def security_symptoms(demo: Demo) -> set[str]:
+    """What the security breaks show: weak headers and cookie, a served .env, a debug 404, the spare port, the pin."""
+    found = set()
+    ca = str(demo.ca_file)
+    home = requests.get(f"{demo.https_url}/", verify=ca, timeout=5)
+    if "Strict-Transport-Security" not in home.headers or "Content-Security-Policy" not in home.headers:
+        found.add("missing-headers")
+    if "Secure" not in requests.get(f"{demo.https_url}/login", verify=ca, timeout=5).headers.get("Set-Cookie", ""):
+        found.add("insecure-cookie")
+    if "APP_KEY=" in requests.get(f"{demo.https_url}/.env", verify=ca, timeout=5).text:
+        found.add("exposed-env")
+    if "Traceback" in requests.get(f"{demo.https_url}/no-such-page", verify=ca, timeout=5).text:
+        found.add("debug-page")
+    with socket.socket() as probe:
+        probe.settimeout(2)
+        if probe.connect_ex((demo.host, demo.spare_port)) == 0:
+            found.add("open-port")
+    if "Werkzeug==3.0.1" in (demo.state_dir / "app" / "requirements.txt").read_text():
+        found.add("vulnerable-dependency")
+    return found
+
+
+def compliance_symptoms(demo: Demo) -> set[str]:
+    """What the compliance breaks show: a third admin, a stale runbook review, purged rotated logs."""
+    found = set()
+    with sqlite3.connect(f"{(demo.state_dir / 'app.db').as_uri()}?mode=ro", uri=True) as db:
+        if db.execute("SELECT count(*) FROM users WHERE role = 'admin'").fetchone()[0] != 2:
+            found.add("unapproved-admin")
+    stated = re.search(r"Last reviewed: (\d{4}-\d\d-\d\d)", (demo.state_dir / "docs" / "runbook.md").read_text())
+    if stated and (dt.date.today() - dt.date.fromisoformat(stated.group(1))).days > 90:
+        found.add("stale-document")
+    rotated = [p.stat().st_mtime for p in (demo.state_dir / "logs" / "archive").iterdir()]
+    if not rotated or time.time() - min(rotated) < 90 * 86400:
+        found.add("logs-purged")
     return found

@@ -35,7 +35,7 @@ def test_database_tables_and_rows(demo: Demo) -> None:
 
 
 def test_backup_history_is_grandfather_father_son(demo: Demo) -> None:
-    """8 dailies ending an hour ago, weeklies, 13 monthlies, 2 yearlies; names match their mtimes."""
+    """8 dailies ending an hour ago, weeklies, 11 monthlies, yearlies; names match their mtimes."""
     files = probes.backups(demo)
     stamps = [dt.datetime.fromtimestamp(path.stat().st_mtime) for path in files]
     for path, stamp in zip(files, stamps):
@@ -45,7 +45,7 @@ def test_backup_history_is_grandfather_father_son(demo: Demo) -> None:
     assert sum(now - stamp < dt.timedelta(days=8) for stamp in stamps) == 8
     weeks = {stamp.isocalendar()[:2] for stamp in stamps if now - stamp < dt.timedelta(days=43)}
     assert len(weeks) >= 7
-    assert probes.months_missing(files, months=14) == []
+    assert probes.months_missing(files, months=12) == []
     yearlies = stamps[-2:]
     assert [(stamp.month, stamp.day) for stamp in yearlies] == [(1, 1), (1, 1)]
     assert yearlies[0].year == yearlies[1].year + 1
@@ -150,4 +150,4 @@ def test_environment_file_passes_the_loader(demo: Demo) -> None:
     environment = load(demo.env_path, environ={})
     assert environment.environment == "demo"
     assert [item.name for item in environment.endpoints] == ["home", "api-health", "lb-health", "products"]
-    assert environment.backups[0].retention.yearly == 2 and environment.hosts[0].logs[0].max == 10
+    assert environment.backups[0].retention.yearly == 3 and environment.hosts[0].logs[0].max == 10

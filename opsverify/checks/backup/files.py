@@ -1,0 +1,241 @@
+"""Where a backup set lives: list, stat and read its files on this machine, on a host, or in S3."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import glob
+import os
+import shlex
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from opsverify.checks import CheckError, probe, timeout_of
+from opsverify.checks.backup.streams import CHUNK, file_chunks
+from opsverify.context import RunContext
+from opsverify.result import Result, failed
+from opsverify.spec.models.backups import Backup
+from opsverify.spec.models.hosts import Host
+
+SIDECAR_SUFFIX = ".sha256"
+SUMS_FILE = "SHA256SUMS"
+LONG_COMMAND = 6 * 3600  # seconds a host may spend reading a whole backup (gzip -t, sha256sum, pg_restore)
+
+
+class NoFiles(CheckError):
+    """The set has no file at all: a failure of the check, not a check that could not be made."""
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One file of a backup set: its name, where it is, its size and when it was last written (UTC)."""
+
+    name: str
+    path: str  # a path on the machine or host, or an S3 key
+    size: int
+    modified: dt.datetime
+
+    def age(self, now: dt.datetime) -> float:
+        """Seconds since the file was written (0 for a file from the future)."""
+        return max(0.0, (now - self.modified).total_seconds())
+
+
+class Store:
+    """Files in one place; subclasses read them from this machine, a testinfra host or S3."""
+
+    where = ""  # " on db1", " in s3://bucket": appended to a path in messages
+
+    def list(self, pattern: str) -> list[BackupFile]:
+        """The files matching the glob, newest first, checksum sidecars left out."""
+        files = [f for f in self._matches(pattern)
+                 if not f.name.endswith(SIDECAR_SUFFIX) and f.name != SUMS_FILE]
+        return sorted(files, key=lambda f: f.modified, reverse=True)
+
+    def _matches(self, pattern: str) -> list[BackupFile]:
+        """Every file matching the glob, in any order."""
+        raise NotImplementedError
+
+    def chunks(self, file: BackupFile) -> Iterator[bytes]:
+        """The file's bytes, start to end, in pieces of at most CHUNK bytes."""
+        raise NotImplementedError
+
+    def small(self, path: str, limit: int = 1 << 20) -> bytes | None:
+        """The first `limit` bytes of a small file (a sidecar), or None when there is no such file."""
+        raise NotImplementedError
+
+    def stat(self, path: str) -> BackupFile | None:
+        """One file's size and time, or None when it does not exist."""
+        raise NotImplementedError
+
+    def tail(self, path: str, size: int) -> bytes:
+        """The last `size` bytes of a file."""
+        raise NotImplementedError
+
+
+class LocalStore(Store):
+    """Files on the machine running opsverify."""
+
+    def _matches(self, pattern: str) -> list[BackupFile]:
+        """Files matching the glob here (`**` crosses folders)."""
+        found = (self.stat(path) for path in glob.glob(os.path.expanduser(pattern), recursive=True))
+        return [f for f in found if f is not None]
+
+    def chunks(self, file: BackupFile) -> Iterator[bytes]:
+        """The file read in CHUNK pieces."""
+        with open(file.path, "rb", buffering=0) as stream:
+            yield from file_chunks(stream)
+
+    def small(self, path: str, limit: int = 1 << 20) -> bytes | None:
+        """The start of a small file, or None."""
+        try:
+            with open(path, "rb") as stream:
+                return stream.read(limit)
+        except FileNotFoundError:
+            return None
+
+    def stat(self, path: str) -> BackupFile | None:
+        """Size and time of a regular file, or None."""
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            return None
+        if not os.path.isfile(path):
+            return None
+        when = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
+        return BackupFile(os.path.basename(path), path, info.st_size, when)
+
+    def tail(self, path: str, size: int) -> bytes:
+        """The file's last bytes."""
+        with open(path, "rb") as stream:
+            stream.seek(max(0, os.path.getsize(path) - size))
+            return stream.read(size)
+
+
+class HostStore(Store):
+    """Files on a host from `hosts:`, reached through testinfra (local://, ssh://, paramiko://, …)."""
+
+    def __init__(self, host: Host, timeout: float) -> None:
+        """The testinfra host of a `hosts:` item; commands get `timeout` seconds unless told otherwise."""
+        from opsverify.checks.host import machine  # testinfra is needed only for hosts
+
+        self.name, self.timeout = host.name, max(1, int(timeout))
+        self.where = f" on {host.name}"
+        self.host = machine(host)
+
+    def run(self, command: str, limit: float | None = None) -> Any:
+        """Run a shell command there, stopped by coreutils `timeout` after `limit` seconds."""
+        seconds = int(limit or self.timeout)
+        try:
+            return self.host.run(f"timeout {seconds} sh -c {shlex.quote(command)}")
+        except Exception as exc:  # testinfra raises RuntimeError(CommandResult) when ssh itself fails
+            detail = getattr(exc.args[0], "stderr", "") if exc.args else ""
+            raise CheckError(f"cannot reach {self.name}: {(detail or str(exc)).strip()[:200]}") from exc
+
+    def checked(self, command: str, what: str, limit: float | None = None) -> Any:
+        """Run a command that must succeed; CheckError with its first error line otherwise."""
+        done = self.run(command, limit)
+        if done.rc == 124:
+            raise CheckError(f"{what} on {self.name} did not finish within {int(limit or self.timeout)}s")
+        if done.rc != 0:
+            raise CheckError(f"{what} failed on {self.name}: {_first(done)}")
+        return done
+
+    def _matches(self, pattern: str) -> list[BackupFile]:
+        """Files matching the glob there, expanded by the host's shell."""
+        if "\n" in pattern:
+            raise CheckError("a backup path cannot contain a line break")
+        loop = (f'for f in {_shell_glob(pattern)}; do [ -f "$f" ] && stat -c "%s %Y %n" -- "$f"; done; true')
+        done = self.checked(loop, "listing the backups")
+        return [self._parse(line) for line in done.stdout.splitlines() if line.strip()]
+
+    def _parse(self, line: str) -> BackupFile:
+        """`SIZE EPOCH PATH` from stat."""
+        size, epoch, path = line.split(" ", 2)
+        when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+        return BackupFile(path.rsplit("/", 1)[-1], path, int(size), when)
+
+    def stat(self, path: str) -> BackupFile | None:
+        """Size and time there, or None."""
+        done = self.run(f"[ -f {shlex.quote(path)} ] && stat -c '%s %Y %n' -- {shlex.quote(path)}")
+        return self._parse(done.stdout.strip()) if done.rc == 0 and done.stdout.strip() else None
+
+    def chunks(self, file: BackupFile) -> Iterator[bytes]:
+        """Read with dd one CHUNK per command: constant memory here, any testinfra backend there."""
+        for index in range(-(-file.size // CHUNK)):
+            done = self.checked(f"dd if={shlex.quote(file.path)} bs={CHUNK} skip={index} count=1 2>/dev/null",
+                                f"reading {file.path}")
+            if not done.stdout_bytes:
+                return
+            yield done.stdout_bytes
+
+    def small(self, path: str, limit: int = 1 << 20) -> bytes | None:
+        """The start of a small file there (head -c), or None."""
+        done = self.run(f"head -c {limit} -- {shlex.quote(path)}")
+        return done.stdout_bytes if done.rc == 0 else None
+
+    def tail(self, path: str, size: int) -> bytes:
+        """The file's last bytes (tail -c)."""
+        return self.checked(f"tail -c {size} -- {shlex.quote(path)}", f"reading {path}").stdout_bytes
+
+    def offset(self) -> dt.timezone:
+        """The host's UTC offset (from `date +%z`), for log lines written in its local time."""
+        text = self.checked("date +%z", "reading the clock").stdout.strip()
+        sign = -1 if text.startswith("-") else 1
+        return dt.timezone(sign * dt.timedelta(hours=int(text[1:3]), minutes=int(text[3:5])))
+
+
+def _shell_glob(pattern: str) -> str:
+    """The glob for sh: every character quoted except the wildcards * ? [ ]."""
+    return "".join(c if c in "*?[]" else shlex.quote(c) if not c.isalnum() and c not in "/._-" else c
+                   for c in pattern)
+
+
+def _first(done: Any) -> str:
+    """The first line a failed command printed."""
+    text = (done.stderr or done.stdout or f"exit status {done.rc}").strip()
+    return text.splitlines()[0][:300] if text else f"exit status {done.rc}"
+
+
+def store_for(backup: Backup, context: RunContext | None) -> tuple[Store, str]:
+    """The store holding the backup set and the glob within it."""
+    timeout = float(timeout_of(backup))
+    if backup.path.startswith("s3://"):
+        from opsverify.checks.backup.s3 import S3Store  # boto3 is needed only for S3
+
+        bucket, _, key = backup.path[5:].partition("/")
+        if not bucket or not key:
+            raise CheckError(f"{backup.path} is not s3://bucket/prefix/pattern")
+        return S3Store(bucket, timeout), key
+    if backup.host is None:
+        return LocalStore(), backup.path
+    if context is None:
+        raise CheckError(f"backup set {backup.name} is on host {backup.host}; checking it needs the environment")
+    host = next((h for h in context.environment.hosts if h.name == backup.host), None)
+    if host is None:
+        raise CheckError(f"there is no hosts entry named {backup.host!r}")
+    return HostStore(host, timeout), backup.path
+
+
+def listing(backup: Backup, context: RunContext | None) -> tuple[Store, list[BackupFile]]:
+    """The store and its files of the set, newest first; CheckError when none matches."""
+    store, pattern = store_for(backup, context)
+    files = store.list(pattern)
+    if not files:
+        where = "" if backup.path.startswith("s3://") else store.where  # the path names the bucket already
+        raise NoFiles(f"no backup file matches {backup.path}{where}")
+    return store, files
+
+
+def backup_check(check: Callable[..., Result]) -> Callable[..., Result]:
+    """A check over a backup set: never raises (see `probe`), and a set without files fails."""
+
+    @functools.wraps(check)
+    def run(backup: Backup, *, context: RunContext | None = None) -> Result:
+        """The check, with NoFiles as its failure."""
+        try:
+            return check(backup, context=context)
+        except NoFiles as exc:
+            return failed(str(exc), value=0, evidence={"path": backup.path})
+
+    return probe(run)
