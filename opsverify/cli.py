@@ -1,4 +1,4 @@
-"""The `opsverify` command: run, demo, check-env, archive verify."""
+"""The `opsverify` command: run, demo, check-env, archive verify|index|export, schedule, status."""
 
 from __future__ import annotations
 
@@ -35,9 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     archive_sub = archive.add_subparsers(dest="archive_command", required=True)
     verify = archive_sub.add_parser("verify", help="check the manifest's hash chain and every archived file")
     verify.add_argument("--reports", type=Path, default=Path(os.environ.get("OPSV_REPORTS", "reports")))
+    from opsverify.archive.commands import add_parsers as add_archive_parsers
+    from opsverify.schedule.commands import add_parsers as add_schedule_parsers
+
+    add_archive_parsers(archive_sub, Path(os.environ.get("OPSV_REPORTS", "reports")))
+    add_schedule_parsers(sub, Path(os.environ.get("OPSV_REPORTS", "reports")))
+    from opsverify.load.commands import add_parser as add_loadtest_parser
+
+    add_loadtest_parser(sub)
 
     args = parser.parse_args(argv)
-    return {"run": _run, "demo": _demo, "check-env": _check_env, "archive": _archive}[args.command](args)
+    return {"run": _run, "demo": _demo, "check-env": _check_env, "archive": _archive, "schedule": _schedule,
+            "status": _status, "loadtest": _loadtest}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -80,7 +89,29 @@ def _check_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedule(args: argparse.Namespace) -> int:
+    from opsverify.schedule.commands import schedule_command
+
+    return schedule_command(args)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from opsverify.schedule.commands import status_command
+
+    return status_command(args)
+
+
+def _loadtest(args: argparse.Namespace) -> int:
+    from opsverify.load.commands import loadtest_command
+
+    return loadtest_command(args)
+
+
 def _archive(args: argparse.Namespace) -> int:
+    if args.archive_command != "verify":
+        from opsverify.archive.commands import archive_command
+
+        return archive_command(args)
     from opsverify.archive import manifest
     from opsverify.archive.verify import format_verification, verify
 
