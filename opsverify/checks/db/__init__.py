@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from opsverify.checks.database import connection
 from opsverify.result import Result, skipped
 from opsverify.spec.models.health import Database
 
@@ -31,6 +32,15 @@ def not_measured(db: Database, what: str, kind: str) -> Result:
     """The skip for a measure this dialect does not have."""
     shown = {"sqlite": "SQLite", "mysql": "MySQL/MariaDB", "postgresql": "PostgreSQL"}.get(kind, kind)
     return skipped(f"{what} cannot be measured on {shown} ({db.url})")
+
+
+def dialect_rows(db: Database, queries: dict[str, str], what: str) -> Sequence[Any] | Result:
+    """The rows of this dialect's query, on a read-only connection; `skipped` where no query measures `what`."""
+    with connection(db) as conn:
+        kind = family(conn)
+        if kind not in queries:
+            return not_measured(db, what, kind)
+        return rows(conn, queries[kind])
 
 
 def first_words(query: str | None) -> str:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from opsverify.checks import probe, show_seconds
 from opsverify.checks.database import connection
-from opsverify.checks.db import family, first_words, not_measured, plural, rows
+from opsverify.checks.db import dialect_rows, family, first_words, not_measured, plural, rows
 from opsverify.checks.host import percent
 from opsverify.result import Result, grade, passed, skipped
 from opsverify.spec.models.health import Database
@@ -60,12 +60,10 @@ def long_queries(db: Database) -> Result:
     """No query has been running longer than max_long_query; the oldest ones are named."""
     if db.max_long_query is None:
         return skipped("no max_long_query set")
-    with connection(db) as conn:
-        kind = family(conn)
-        sql = {"postgresql": _PG_ACTIVE, "mysql": _MY_ACTIVE}.get(kind)
-        if sql is None:
-            return not_measured(db, "query run time", kind)
-        active = [(pid, user, float(age or 0), query) for pid, user, age, query in rows(conn, sql)]
+    found = dialect_rows(db, {"postgresql": _PG_ACTIVE, "mysql": _MY_ACTIVE}, "query run time")
+    if isinstance(found, Result):
+        return found
+    active = [(pid, user, float(age or 0), query) for pid, user, age, query in found]
     if not active:
         return passed(f"no query running on {db.url} (limit {db.max_long_query})", value=0.0, unit="s",
                       limit=str(db.max_long_query))
@@ -88,12 +86,9 @@ def blocked(db: Database) -> Result:
     """Sessions waiting on a lock held by another, against max_blocked; the waiters are named."""
     if db.max_blocked is None:
         return skipped("no max_blocked set")
-    with connection(db) as conn:
-        kind = family(conn)
-        sql = {"postgresql": _PG_BLOCKED, "mysql": _MY_BLOCKED}.get(kind)
-        if sql is None:
-            return not_measured(db, "lock waits", kind)
-        waiting = rows(conn, sql)
+    waiting = dialect_rows(db, {"postgresql": _PG_BLOCKED, "mysql": _MY_BLOCKED}, "lock waits")
+    if isinstance(waiting, Result):
+        return waiting
     named = "; ".join(f'pid {pid} "{first_words(q)}" waiting {show_seconds(float(age or 0))}'
                       + (f" for pid {', '.join(map(str, by))}" if by else "")
                       for pid, age, q, by in waiting[:SHOWN])

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from opsverify.checks import probe, show_seconds
 from opsverify.checks.database import connection
-from opsverify.checks.db import family, not_measured, plural, rows
+from opsverify.checks.db import dialect_rows, family, not_measured, plural, rows
 from opsverify.checks.host import percent
 from opsverify.checks.previous import previous, seconds_since
 from opsverify.context import RunContext
@@ -38,10 +38,10 @@ def dead_tuples(db: Database) -> Result:
     """The table with the most dead tuples (pg_stat_user_tables) against max_dead_tuples."""
     if db.max_dead_tuples is None and db.warn_max_dead_tuples is None:
         return skipped("no max_dead_tuples set")
-    with connection(db) as conn:
-        if family(conn) != "postgresql":
-            return not_measured(db, "dead tuples", family(conn))
-        tables = [(name, int(dead), int(live)) for name, dead, live in rows(conn, _PG_DEAD)]
+    found = dialect_rows(db, {"postgresql": _PG_DEAD}, "dead tuples")
+    if isinstance(found, Result):
+        return found
+    tables = [(name, int(dead), int(live)) for name, dead, live in found]
     if not tables:
         return passed(f"no user tables in {db.url}", value=0, unit="tuples")
     name, dead, live = tables[0]
@@ -55,10 +55,9 @@ def statistics_age(db: Database) -> Result:
     """Tables changed since their last ANALYZE are analyzed within stats_max_age (never analyzed: stale)."""
     if db.stats_max_age is None:
         return skipped("no stats_max_age set")
-    with connection(db) as conn:
-        if family(conn) != "postgresql":
-            return not_measured(db, "statistics age", family(conn))
-        tables = rows(conn, _PG_ANALYZED)
+    tables = dialect_rows(db, {"postgresql": _PG_ANALYZED}, "statistics age")
+    if isinstance(tables, Result):
+        return tables
     stale = []
     for name, age, changed, live in tables:
         if age is None and (changed or live):
