@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from opsverify.spec import Environment
 
@@ -24,3 +25,7 @@ class RunContext:
     def started_iso(self) -> str:
         """The run's start time as the records write it."""
         return self.started.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+    def named(self, section: str, name: str | None) -> Any:
+        """The item called `name` in a list section of the environment (`hosts`, `databases`), else None."""
+        return next((item for item in getattr(self.environment, section) if item.name == name), None)

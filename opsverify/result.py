@@ -79,20 +79,23 @@ def grade(
     unit: str = "",
     higher_is_worse: bool = True,
     evidence: dict[str, Any] | None = None,
+    said: str | None = None,
 ) -> Result:
     """Compare a measured value with a limit and an optional warning level.
 
-    `what` names the measure ("p95 latency"); `show` prints a value in the user's unit.
+    `what` names the measure ("p95 latency"); `show` prints a value in the user's unit. `said`
+    replaces "{what} is {value}" where a sentence reads better ("14 errors in the Error Log in the last 24h").
     """
     bad = (lambda v, lim: v > lim) if higher_is_worse else (lambda v, lim: v < lim)
     word = "limit" if limit is not None else "warning level"
     kw = dict(value=value, unit=unit, evidence=evidence or {})
+    measured = said if said is not None else f"{what} is {show(value)}"
     if limit is not None:
         kw["limit"] = show(limit)
         if bad(value, limit):
-            return failed(f"{what} is {show(value)}; limit {show(limit)}", **kw)
+            return failed(f"{measured}; limit {show(limit)}", **kw)
     if warn is not None and bad(value, warn):
-        return warning(f"{what} is {show(value)}; warning level {show(warn)}", **kw)
+        return warning(f"{measured}; warning level {show(warn)}", **kw)
     ref = limit if limit is not None else warn
     shown = f"; {word} {show(ref)}" if ref is not None else ""
-    return passed(f"{what} is {show(value)}{shown}", **kw)
+    return passed(f"{measured}{shown}", **kw)

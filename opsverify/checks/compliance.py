@@ -24,7 +24,7 @@ _READ_LIMIT = 1024 * 1024
 @probe
 def access_review(review: AccessReview, *, context: RunContext) -> Result:
     """Everyone the query returns (its first column) must be in `approved`; anyone else is a finding."""
-    db = next((d for d in context.environment.databases if d.name == review.database), None)
+    db = context.named("databases", review.database)
     if db is None:
         raise CheckError(f"access review: there is no database named {review.database!r}")
     with connection(db) as conn:
@@ -154,7 +154,7 @@ def _machine(retention: LogRetention, context: RunContext) -> Host:
     """The host the logs are on (a name from `hosts`), or the local machine, with the item's timeout."""
     if retention.host is None:
         return Host(name="local", target="local://", timeout=retention.timeout)
-    found = next((h for h in context.environment.hosts if h.name == retention.host), None)
+    found = context.named("hosts", retention.host)
     if found is None:
         raise CheckError(f"log retention: there is no host named {retention.host!r}")
     return found.model_copy(update={"timeout": retention.timeout or found.timeout})

@@ -25,7 +25,7 @@ from opsverify.spec.units import Ratio, format_percent
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
 EXCERPT = 300
-_MISSING = object()
+MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -57,18 +57,18 @@ class _SharedTrust(HTTPAdapter):
         conn.cert_reqs, conn.ca_certs, conn.ca_cert_dir = "CERT_REQUIRED", None, None
 
 
-def _session(endpoint: Endpoint) -> requests.Session:
+def session(ca_file: str | None) -> requests.Session:
     """A session that trusts the system's CAs, SSL_CERT_FILE/REQUESTS_CA_BUNDLE and the item's ca_file."""
-    session = requests.Session()
-    session.mount("https://", _SharedTrust(client_context(endpoint.ca_file)))
-    return session
+    made = requests.Session()
+    made.mount("https://", _SharedTrust(client_context(ca_file)))
+    return made
 
 
-def _fetch(session: requests.Session, endpoint: Endpoint) -> _Answer:
+def _fetch(client: requests.Session, endpoint: Endpoint) -> _Answer:
     """One request read to its end; a body still arriving after the timeout is a CheckError."""
     timeout = timeout_of(endpoint)
     start = time.perf_counter()
-    response = session.request(
+    response = client.request(
         endpoint.method, endpoint.url.reveal(),
         headers={name: reveal(value) for name, value in endpoint.headers.items()},
         timeout=(timeout, timeout), stream=True)
@@ -84,8 +84,8 @@ def _fetch(session: requests.Session, endpoint: Endpoint) -> _Answer:
 @probe
 def response(endpoint: Endpoint) -> Result:
     """One request: status via expect.accepts(), `contains`, `json` subset, max_time/warn_max_time."""
-    with _session(endpoint) as session:
-        answer = _fetch(session, endpoint)
+    with session(endpoint.ca_file) as client:
+        answer = _fetch(client, endpoint)
     expect, code = endpoint.expect, answer.response.status_code
     answered = f"{endpoint.method} {endpoint.url} answered {code}"
     if answer.response.history:
@@ -120,11 +120,11 @@ def latency_sla(endpoint: Endpoint) -> Result:
     errors: list[str] = []
     error_limit = _error_limit(sla)
     taken = 0
-    with _session(endpoint) as session:
+    with session(endpoint.ca_file) as client:
         for index in range(sla.samples):
             taken += 1
             try:
-                answer = _fetch(session, endpoint)
+                answer = _fetch(client, endpoint)
             except Exception as exc:  # noqa: BLE001 - a failed sample is counted, not raised
                 if index == 0:
                     raise
@@ -193,8 +193,8 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
     """Each expected key (dotted or nested) that is missing or holds another value."""
     problems = []
     for key, want in expected.items():
-        path, got = prefix + key, _lookup(document, key)
-        if got is _MISSING:
+        path, got = prefix + key, lookup(document, key)
+        if got is MISSING:
             problems.append(f"JSON key {path} is missing")
         elif isinstance(want, dict) and isinstance(got, dict):
             problems += _json_problems(got, want, path + ".")
@@ -203,8 +203,8 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
     return problems
 
 
-def _lookup(document: Any, dotted: str) -> Any:
-    """The value at a literal or dotted key ("checks.db", "items.0.id"), else _MISSING."""
+def lookup(document: Any, dotted: str) -> Any:
+    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING."""
     if isinstance(document, dict) and dotted in document:
         return document[dotted]
     for part in dotted.split("."):
@@ -213,7 +213,7 @@ def _lookup(document: Any, dotted: str) -> Any:
         elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
             document = document[int(part)]
         else:
-            return _MISSING
+            return MISSING
     return document
 
 

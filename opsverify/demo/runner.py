@@ -121,7 +121,7 @@ def banner(demo: Demo) -> str:
   state  {demo.state_dir}
   environment file  {demo.env_path}
 Run the daily checklist against it from another terminal:
-  pytest -m daily --env {demo.env_path}
+  pytest -m daily --env={demo.env_path}
 Press Ctrl-C to stop."""
 
 

@@ -47,7 +47,7 @@ def summary_html(run: Run) -> list[str]:
     if run.demo:
         parts.append('<p style="background:#fff3cd;border:1px solid #e0b000;padding:8px;font-weight:bold">'
                      "This run checked the BUILT-IN DEMO target started by opsverify, not a real system. "
-                     "Name an environment file with --env FILE.</p>")
+                     "Name an environment file with --env=FILE.</p>")
     tally = ", ".join(f"{n} {o}" for o, n in counts(checks).items() if n)
     parts.append(f"<p><b>Checks:</b> {escape(tally or 'none')}</p>")
     rows = "".join(f"<tr><td>{escape(sev)}</td><td>{escape(_tally(c))}</td></tr>"

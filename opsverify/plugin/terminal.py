@@ -14,7 +14,7 @@ def banner(run: Run) -> str:
     """First and last line: which environment this run checked; loud when it was the demo."""
     if run.demo:
         return ("opsverify: NO ENVIRONMENT FILE GIVEN - this run checks the BUILT-IN DEMO target, "
-                "not your systems (name one with --env FILE or OPSV_ENV)")
+                "not your systems (name one with --env=FILE or OPSV_ENV)")
     kind = "PRODUCTION environment" if run.environment.production else "environment"
     return f"opsverify: {kind} '{run.name}' from {run.env_path}"
 

@@ -7,8 +7,9 @@ import threading
 from urllib.parse import unquote, urlsplit
 
 MASK = "***"
-_SECRET_PARAM = re.compile(r"(^|&)([^=&]*(?:token|key|secret|pass|pwd|auth|sig|credential)[^=&]*)=([^&]*)",
-                           re.IGNORECASE)
+# MongoDB's authSource (a database name) and authMechanism (SCRAM-SHA-256) are not secrets
+_SECRET_PARAM = re.compile(r"(^|&)((?!(?:authSource|authMechanism)=)"
+                           r"[^=&]*(?:token|key|secret|pass|pwd|auth|sig|credential)[^=&]*)=([^&]*)", re.IGNORECASE)
 _known: set[str] = set()
 _lock = threading.Lock()
 
@@ -92,11 +93,8 @@ def mask_url(url: str) -> str:
         query = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}{m.group(2)}={MASK}", parts.query)
         url = url.replace(f"?{parts.query}", f"?{query}", 1)
     if parts.password is not None:
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        netloc = f"{parts.username}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
-        url = url.replace(parts.netloc, netloc, 1)
+        hosts = parts.netloc.rpartition("@")[2]  # as written: one host, or MongoDB's h1:27017,h2:27017
+        url = url.replace(parts.netloc, f"{parts.username}:{MASK}@{hosts}", 1)
     return url
 
 

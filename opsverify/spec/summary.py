@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from opsverify.spec.models.common import Model
 from opsverify.spec.models.environment import Environment
 
-LISTS = ("endpoints", "tls", "databases", "caches", "smtp", "backups", "hosts", "metrics", "notify", "waivers")
-SECTIONS = ("security", "compliance", "loadtests", "schedule")
+SETTINGS = ("redact",)  # lists that configure the run rather than name things to check
 
 
 def summary(env: Environment) -> str:
     """`production (production: true): 3 endpoints, 2 tls, ...; with security, schedule`."""
-    counts = [f"{len(getattr(env, key))} {key}" for key in LISTS if getattr(env, key)]
-    sections = [key for key in SECTIONS if getattr(env, key) is not None]
+    values = [(key, getattr(env, key)) for key in Environment.model_fields if key not in SETTINGS]
+    counts = [f"{len(value)} {key}" for key, value in values if isinstance(value, tuple) and value]
+    sections = [key for key, value in values if isinstance(value, Model) and key != "defaults"]
     flag = " (production: true)" if env.production else ""
     text = f"{env.environment}{flag}: " + (", ".join(counts) or "no items")
     return text + (f"; with {', '.join(sections)}" if sections else "")

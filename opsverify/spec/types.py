@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 
-from opsverify.spec.secret import Secret, SecretUrl
+from opsverify.spec.secret import Secret, SecretUrl, sensitive_header
 from opsverify.spec.units import Duration, Ratio, Size, parse_duration, parse_ratio, parse_size
 
 NAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
@@ -59,6 +59,17 @@ RatioT = Annotated[Ratio, BeforeValidator(lambda v: v if isinstance(v, Ratio) el
                    PlainSerializer(str)]
 SecretT = Annotated[Secret, BeforeValidator(_secret), PlainSerializer(str)]
 SecretUrlT = Annotated[SecretUrl, BeforeValidator(_secret_url), PlainSerializer(str)]
+
+
+def _headers(headers: Any) -> Any:
+    """Header values named like credentials become Secrets; the rest stay plain text."""
+    if not isinstance(headers, dict):
+        return headers
+    return {k: Secret(str(v)) if sensitive_header(str(k)) and not isinstance(v, Secret) else v
+            for k, v in headers.items()}
+
+
+HeadersT = Annotated[dict[str, str | Secret], BeforeValidator(_headers)]  # credential-like names hold a Secret
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, min_length=1)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Port = Annotated[int, Field(ge=1, le=65535)]

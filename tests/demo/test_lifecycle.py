@@ -131,7 +131,7 @@ def test_serve_runs_in_the_foreground_until_ctrl_c(tmp_path: Path) -> None:
                 assert lines[-1] or process.poll() is None, lines
             banner = "\n".join(lines)
             assert f"Port {port} is taken" in banner
-            assert f"pytest -m daily --env {tmp_path / 'demo.yml'}" in banner
+            assert f"pytest -m daily --env={tmp_path / 'demo.yml'}" in banner
             assert "broken on purpose: stale-backup" in banner
             url = next(word for line in lines for word in line.split() if word.startswith("http://"))
             assert requests.get(f"{url}api/health", timeout=5).ok

@@ -23,7 +23,7 @@ def test_daily_run_against_the_demo_passes_and_archives_one_run(reports):
     health = run.check("test_endpoint_responds", "api-health")
     assert health["outcome"] == "passed" and health["severity"] == "P1" and health["area"] == "health"
     assert "BUILT-IN DEMO" in (run.run_dir / "report.html").read_text()
-    assert f"report: " in run.out and "P1:" in run.out
+    assert "report: " in run.out and "P1:" in run.out
 
 
 def test_archive_verifies_and_catches_a_changed_byte(reports):

@@ -211,7 +211,7 @@ def store_for(backup: Backup, context: RunContext | None) -> tuple[Store, str]:
         return LocalStore(), backup.path
     if context is None:
         raise CheckError(f"backup set {backup.name} is on host {backup.host}; checking it needs the environment")
-    host = next((h for h in context.environment.hosts if h.name == backup.host), None)
+    host = context.named("hosts", backup.host)
     if host is None:
         raise CheckError(f"there is no hosts entry named {backup.host!r}")
     return HostStore(host, timeout), backup.path

@@ -105,7 +105,7 @@ class Drill:
 
     def _against_source(self, rows: dict[str, int]) -> None:
         """Every table of the source is restored, and row counts drift at most max_row_drift."""
-        source = next(d for d in self.context.environment.databases if d.name == self.plan.source)
+        source = self.context.named("databases", self.plan.source)
         with connection(source) as conn:
             keys = tally.table_keys(conn)
             lowered = {key.lower(): key for key in rows}

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.secret import Secret, sensitive_header
-from opsverify.spec.types import DurationT, RatioT, SecretT, SecretUrlT
+from opsverify.spec.secret import SecretUrl
+from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT
 
 
 class Expect(Model):
@@ -50,16 +50,7 @@ class Endpoint(Item):
     url: SecretUrlT
     method: str = "GET"
     ca_file: str | None = None
-    headers: dict[str, str | Secret] = {}  # credential-like names (and `redact`) hold a Secret
-
-    @field_validator("headers", mode="before")
-    @classmethod
-    def _mask_credentials(cls, headers: Any) -> Any:
-        """Header values named like credentials become Secrets; the rest stay plain text."""
-        if not isinstance(headers, dict):
-            return headers
-        return {k: Secret(str(v)) if sensitive_header(str(k)) and not isinstance(v, Secret) else v
-                for k, v in headers.items()}
+    headers: HeadersT = {}  # credential-like names (and `redact`) hold a Secret
     expect: Expect = Expect()
     sla: Sla | None = None
 
@@ -94,6 +85,15 @@ class Database(Item):
     max_table_growth: RatioT | None = None  # per table, since the previous archived run (weekly)
     warn_max_table_growth: RatioT | None = None
     expect_tables: tuple[str, ...] = ()
+
+    @field_validator("url")
+    @classmethod
+    def _not_mongodb(cls, url: SecretUrl) -> SecretUrl:
+        """MongoDB is not reached through SQLAlchemy: its URLs have their own section."""
+        if url.reveal().lower().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError(f"{url} is a MongoDB URL: `databases:` holds SQL databases (SQLAlchemy URLs); "
+                             "put it under the `mongodb:` section (see docs/mongodb.md)")
+        return url
 
 
 class Cache(Item):
