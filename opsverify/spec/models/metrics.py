@@ -1,22 +1,47 @@
-"""Business and compliance numbers from SQL or PromQL, each bounded by min and/or max."""
+"""Business and compliance numbers from SQL, PromQL, a JSON API or CloudWatch, each bounded by min and/or max."""
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from typing import Literal
 
-from opsverify.spec.models.common import Item
+from pydantic import Field, field_validator, model_validator
+
+from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import Name, SecretUrlT
+from opsverify.spec.types import DurationT, HeadersT, Name, SecretUrlT
+from opsverify.spec.units import Duration
+
+
+class CloudWatchMetric(Model):
+    """A CloudWatch metric's statistic over the last `window`, read with the `aws:` section's region and credentials."""
+
+    namespace: str = Field(min_length=1)  # AWS/ApplicationELB, or a custom namespace
+    metric: str = Field(min_length=1)  # HTTPCode_Target_5XX_Count
+    dimensions: dict[str, str] = {}  # all of the metric's dimensions: CloudWatch matches the full set
+    statistic: Literal["Sum", "Average", "Maximum", "Minimum", "SampleCount"]
+    window: DurationT  # the last 24h
+
+    @field_validator("window")
+    @classmethod
+    def _a_minute_or_more(cls, window: Duration) -> Duration:
+        """CloudWatch's finest period is a minute."""
+        if window < 60:
+            raise ValueError(f"must be at least 1m (CloudWatch's finest period), got {window}")
+        return window
 
 
 class Metric(Item):
-    """One number from `database` + `sql`, or from `prometheus` + `query`, with its bounds."""
+    """One number from `database` + `sql`, `prometheus` + `query`, `http` + `json_path`, or `cloudwatch`."""
 
     database: Name | None = None  # a name from `databases`
     sql: str | None = None
     prometheus: SecretUrlT | None = None  # may carry basic-auth credentials
     query: str | None = None
+    http: SecretUrlT | None = None  # a JSON API (GET); may carry credentials
+    json_path: str | None = None  # dotted key of the number in its answer: `message.score`, `data.0.value`
+    headers: HeadersT = {}  # credential-like names hold a Secret
     ca_file: str | None = None
+    cloudwatch: CloudWatchMetric | None = None  # needs the `aws:` section
     min: float | None = None
     warn_min: float | None = None
     max: float | None = None
@@ -24,11 +49,12 @@ class Metric(Item):
 
     @model_validator(mode="after")
     def _one_source_and_a_bound(self) -> Metric:
-        """Exactly one of the two forms, and at least one bound."""
-        forms = {("database", "sql"): (self.database, self.sql), ("prometheus", "query"): (self.prometheus, self.query)}
+        """Exactly one of the forms, and at least one bound."""
+        forms = {("database", "sql"): (self.database, self.sql), ("prometheus", "query"): (self.prometheus, self.query),
+                 ("http", "json_path"): (self.http, self.json_path), ("cloudwatch",): (self.cloudwatch,)}
         used = [keys for keys, values in forms.items() if any(v is not None for v in values)]
         if len(used) != 1:
-            raise ValueError("give either database + sql, or prometheus + query (exactly one of the two)")
+            raise ValueError("give one source: database + sql, prometheus + query, http + json_path, or cloudwatch")
         if None in forms[used[0]]:
             raise ValueError(f"give both {used[0][0]} and {used[0][1]}")
         if all(v is None for v in (self.min, self.warn_min, self.max, self.warn_max)):
@@ -37,10 +63,13 @@ class Metric(Item):
 
     @property
     def kind(self) -> str:
-        """`sql` or `prometheus`."""
-        return "sql" if self.sql is not None else "prometheus"
+        """`sql`, `prometheus`, `http` or `cloudwatch`."""
+        return next(kind for kind, key in (("sql", self.sql), ("http", self.http), ("cloudwatch", self.cloudwatch),
+                                           ("prometheus", self.prometheus)) if key is not None)
 
     @property
     def url(self) -> SecretUrl | str:
-        """What the metric is read from, for the probe pool's per-target limit: Prometheus, or `sql:DATABASE`."""
-        return self.prometheus if self.prometheus is not None else f"sql:{self.database}"
+        """What the metric is read from, for the probe pool's per-target limit: the URL, `sql:DATABASE`, CloudWatch."""
+        if self.cloudwatch is not None:
+            return "https://monitoring.amazonaws.com"  # one gate for every CloudWatch metric
+        return self.prometheus or self.http or f"sql:{self.database}"
