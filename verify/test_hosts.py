@@ -1,4 +1,4 @@
-"""Hosts through testinfra: resources, services, processes, sockets, files, sshd settings, PM2."""
+"""Hosts through testinfra: resources, services, processes, sockets, files, sshd settings, PM2, containers, updates."""
 
 from opsverify.checks import host
 from opsverify.plugin import check, expect, having
@@ -34,6 +34,11 @@ def test_host_pm2_apps_online(result):
     expect(result)
 
 
+@check("host.containers.running", over=having("hosts", "containers"), area="host")
+def test_host_containers_running(result):
+    expect(result)
+
+
 @check("host.network.listening", over=having("hosts", "listening"), area="host")
 def test_host_sockets_listening(result):
     expect(result)
@@ -56,4 +61,10 @@ def test_host_no_world_writable(result):
 
 @check("host.sshd.settings", over=having("hosts", "sshd"), cadence="weekly", area="security")
 def test_host_sshd_settings(result):
+    expect(result)
+
+
+@check("host.updates.pending", over=having("hosts", "max_pending_updates", "max_security_updates"), cadence="weekly",
+       area="security")
+def test_host_updates_pending(result):
     expect(result)

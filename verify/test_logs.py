@@ -1,4 +1,4 @@
-"""Logs on hosts: matching lines in a time window (errors, failed logins) and repeated messages."""
+"""Logs on hosts: matching lines in a time window (too many errors, too few successes) and repeated messages."""
 
 from opsverify.checks import host
 from opsverify.plugin import check, expect
@@ -10,7 +10,7 @@ def logs_with(*keys):
                         if any(getattr(entry.item, key) is not None for key in keys)]
 
 
-@check("logs.matches", over=logs_with("max", "warn_max"), area="host")
+@check("logs.matches", over=logs_with("max", "warn_max", "min", "warn_min"), area="host")
 def test_log_matches(result):
     expect(result)
 

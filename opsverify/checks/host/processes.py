@@ -28,7 +28,7 @@ def services(host: Host) -> Result:
             listed = ", ".join(f"{name} is {state}" for name, state in down.items())
             return failed(f"{listed} (systemd)", value=len(down), evidence=evidence)
         return passed(f"{_all(host.services)} active (systemd)", value=0, evidence=evidence)
-    table = _processes(host)
+    table = process_table(host)
     found = {name: _service_process(name, table) for name in host.services}
     missing = [name for name, pid in found.items() if pid is None]
     evidence = {"method": "process", "pids": {name: pid for name, pid in found.items() if pid is not None}}
@@ -100,7 +100,7 @@ def _pm2_apps(host: Host, config: Pm2) -> dict[str, dict[str, object]] | None:
                           "pid": app.get("pid")} for app in listed}
 
 
-def _processes(host: Host) -> list[tuple[int, str, str]]:
+def process_table(host: Host) -> list[tuple[int, str, str]]:
     """(pid, command name, command line) of every process on the host."""
     table = []
     for line in output(host, "ps -A -ww -o pid= -o comm= -o args=").splitlines():

@@ -6,11 +6,11 @@ import os
 from dataclasses import replace
 from typing import cast
 
-from opsverify.checks import probe
+from opsverify.checks import combine, probe
 from opsverify.checks.host import OnHost
 from opsverify.checks.logs.files import files_on
 from opsverify.checks.logs.scan import Scan, Tally
-from opsverify.result import Result, grade, passed, skipped
+from opsverify.result import Result, failed, grade, passed, skipped, warning
 from opsverify.spec.models.hosts import HostLog
 from opsverify.spec.units import format_bytes
 
@@ -27,14 +27,31 @@ def scan(entry: OnHost) -> Tally:
 
 @probe
 def matches(entry: OnHost) -> Result:
-    """How many lines match `pattern` in the last `window`, against max/warn_max."""
+    """How many lines match `pattern` in the last `window`, against max/warn_max and min/warn_min."""
     log = cast(HostLog, entry.item)
-    if log.max is None and log.warn_max is None:
-        return skipped("no max set for matching lines")
+    if all(v is None for v in (log.max, log.warn_max, log.min, log.warn_min)):
+        return skipped("no max or min set for matching lines")
     tally = scan(entry)
-    what = f'count of lines matching "{log.pattern}" in the last {log.window} of {_where(log, tally)}'
-    return grade(what, tally.count, log.max, log.warn_max, show=lambda v: f"{v:g}", unit="lines",
-                 evidence=_evidence(tally))
+    results = []
+    if log.max is not None or log.warn_max is not None:
+        what = f'count of lines matching "{log.pattern}" in the last {log.window} of {_where(log, tally)}'
+        results.append(grade(what, tally.count, log.max, log.warn_max, show=lambda v: f"{v:g}", unit="lines",
+                             evidence=_evidence(tally)))
+    if log.min is not None or log.warn_min is not None:
+        results.append(_at_least(log, tally))
+    return combine(results)
+
+
+def _at_least(log: HostLog, tally: Tally) -> Result:
+    """The matching lines against min/warn_min: too few fails (or warns)."""
+    said = f'{tally.count} lines matching "{log.pattern}" in {_where(log, tally)} in the last {log.window}'
+    least = log.min if log.min is not None else log.warn_min
+    kw = dict(value=tally.count, unit="lines", limit=str(least), evidence=_evidence(tally))
+    if log.min is not None and tally.count < log.min:
+        return failed(f"{said}; at least {log.min} expected", **kw)
+    if log.warn_min is not None and tally.count < log.warn_min:
+        return warning(f"{said}; warning level at least {log.warn_min}", **kw)
+    return passed(f"{said}; at least {least} expected", **kw)
 
 
 @probe

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
@@ -73,14 +73,17 @@ class HostLog(Item):
     window: DurationT = Duration(86400.0, "24h")
     max: Count | None = None
     warn_max: Count | None = None
+    min: Count | None = None  # fewer matching lines than this fails ("the nightly job logged a success")
+    warn_min: Count | None = None
     max_repeats: Count | None = None  # the same message more often than this fails
     warn_max_repeats: Count | None = None
 
     @model_validator(mode="after")
     def _has_a_limit(self) -> HostLog:
         """A log check without a limit could never fail."""
-        if all(v is None for v in (self.max, self.warn_max, self.max_repeats, self.warn_max_repeats)):
-            raise ValueError("give a limit: max and/or max_repeats (or their warn_ twins)")
+        limits = (self.max, self.warn_max, self.min, self.warn_min, self.max_repeats, self.warn_max_repeats)
+        if all(v is None for v in limits):
+            raise ValueError("give a limit: max, min and/or max_repeats (or their warn_ twins)")
         return self
 
 
@@ -91,6 +94,23 @@ class Pm2(Model):
     max_restarts: Count | None = None  # PM2's restart counter of each app
     warn_max_restarts: Count | None = None
     home: str | None = None  # PM2_HOME; default the connecting user's ~/.pm2
+
+
+class HostContainers(Model):
+    """Containers on the host (`docker ps`/`inspect`): running, healthy if they have a healthcheck, few restarts."""
+
+    engine: Literal["docker", "podman"] = "docker"  # the CLI run on the host
+    project: str | None = None  # a docker compose project: every container of it must run
+    names: tuple[str, ...] = ()  # must exist and run: a compose service or a container name
+    max_restarts: Count | None = None  # the engine's restart count of each container
+    warn_max_restarts: Count | None = None
+
+    @model_validator(mode="after")
+    def _says_which(self) -> HostContainers:
+        """Without a project or names there is nothing to look for."""
+        if self.project is None and not self.names:
+            raise ValueError("give a compose project, names, or both")
+        return self
 
 
 class Host(Item):
@@ -112,6 +132,9 @@ class Host(Item):
     sshd: Annotated[dict[str, str], BeforeValidator(_sshd)] = {}
     sshd_config: str | None = None  # the file `sshd -T -f` reads; default sshd's own
     pm2: Pm2 | None = None
+    containers: HostContainers | None = None
+    max_pending_updates: Count | None = None  # package upgrades pending (apt-get -s dist-upgrade / dnf check-update)
+    max_security_updates: Count | None = None  # of those, from a security source
     logs: tuple[HostLog, ...] = ()
 
     @property
