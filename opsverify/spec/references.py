@@ -20,6 +20,12 @@ REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("compliance", "access_review", "database"), "databases"),
     (("compliance", "log_retention", "*", "host"), "hosts"),
     (("notify", "*", "smtp"), "smtp"),
+    (("apps", "*", "host"), "hosts"),
+    (("apps", "*", "database"), "databases"),
+)
+# where a key is used -> the mapping section it needs (its region, credentials, ...)
+NEEDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("metrics", "*", "cloudwatch"), "aws"),
 )
 
 
@@ -57,7 +63,7 @@ def _repeats(items: list[Any], path: Path, lines: dict[Path, int]) -> list[Findi
 
 
 def dangling_references(env: BaseModel) -> list[Finding]:
-    """Every reference in REFERENCES that names no item of its target section."""
+    """References naming no item of their section (REFERENCES); keys whose section is missing (NEEDS)."""
     found: list[Finding] = []
     for pattern, section in REFERENCES:
         names = [item.name for item in getattr(env, section)]
@@ -65,6 +71,10 @@ def dangling_references(env: BaseModel) -> list[Finding]:
             if value is not None and value not in names:
                 known = f"; {section} has {', '.join(names)}" if names else f"; the file has no {section}"
                 found.append((path, f"there is no {section} entry named {value!r}{suggest(value, names) or known}"))
+    for pattern, section in NEEDS:
+        if getattr(env, section) is None:
+            found += [(path, f"needs the `{section}:` section (region, credentials); the file has none")
+                      for path, value in _values(env, pattern, ()) if value is not None]
     return found
 
 

@@ -1,0 +1,67 @@
+"""The real checklist (`pytest -m daily` in a subprocess) against an `aws:` section on moto: one fault, one failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from tests.aws.conftest import KEY_ID, REGION, SECRET_KEY
+from tests.plugin.conftest import run_checklist
+
+TESTS = {"test_ecs_services_at_desired_count": ["shop-prod/web", "shop-prod/worker"],
+         "test_rds_available": ["shop-db"], "test_rds_backup_retention": ["shop-db"],
+         "test_rds_restorable_within_rpo": ["shop-db"], "test_elasticache_available": ["shop-redis"],
+         "test_cloudwatch_alarms_ok": ["shop-"], "test_alb_targets_healthy": ["shop-web"],
+         "test_metric_within_bounds": ["shop-5xx-24h"]}
+
+
+def shop(boto: Callable[[str], Any]) -> None:
+    """A healthy shop on moto, except that ECS service `worker` runs none of its two tasks."""
+    ecs = boto("ecs")
+    ecs.create_cluster(clusterName="shop-prod")
+    ecs.register_task_definition(family="app", containerDefinitions=[{"name": "app", "image": "app", "memory": 128}])
+    ecs.create_service(cluster="shop-prod", serviceName="web", taskDefinition="app", desiredCount=2)
+    ecs.update_service(cluster="shop-prod", service="web", desiredCount=2)
+    ecs.create_service(cluster="shop-prod", serviceName="worker", taskDefinition="app", desiredCount=2)
+    boto("rds").create_db_instance(DBInstanceIdentifier="shop-db", DBInstanceClass="db.t3.micro", Engine="mysql",
+                                   MasterUsername="app", MasterUserPassword="not-a-real-password",
+                                   AllocatedStorage=20, BackupRetentionPeriod=7)
+    boto("elasticache").create_cache_cluster(CacheClusterId="shop-redis", Engine="redis",
+                                             CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    boto("cloudwatch").put_metric_alarm(AlarmName="shop-5xx", MetricName="5xx", Namespace="Shop", Statistic="Sum",
+                                        Period=60, EvaluationPeriods=1, Threshold=1,
+                                        ComparisonOperator="GreaterThanThreshold")
+    boto("cloudwatch").set_alarm_state(AlarmName="shop-5xx", StateValue="OK", StateReason="fine")
+    boto("cloudwatch").put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "5xx", "Value": 3}])
+    ec2, elb = boto("ec2"), boto("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = elb.create_target_group(Name="shop-web", Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": instance, "Port": 80}])
+
+
+def test_the_checklist_fails_only_the_broken_service(boto: Callable[[str], Any], account: str, tmp_path: Path) -> None:
+    shop(boto)
+    aws = {"region": REGION, "endpoint_url": account, "timeout": "5s",
+           "ecs": [{"cluster": "shop-prod", "services": ["web", "worker"]}],
+           "rds": [{"instance": "shop-db", "min_backup_retention": 7, "max_restore_lag": "15m"}],
+           "elasticache": ["shop-redis"], "alarms": {"prefix": "shop-"}, "target_groups": ["shop-web"]}
+    path = tmp_path / "shop.yml"
+    metric = {"name": "shop-5xx-24h", "max": 50,
+              "cloudwatch": {"namespace": "Shop", "metric": "5xx", "statistic": "Sum", "window": "24h"}}
+    path.write_text(yaml.safe_dump({"environment": "shop", "aws": aws, "metrics": [metric]}))
+    run = run_checklist(tmp_path / "reports", "-m", "daily", f"--env={path}")
+    outcomes = {(c["test"], c["item"]): c["outcome"] for c in run.record["checks"]}
+    assert outcomes == {(test, name): "failed" if name == "shop-prod/worker" else "passed"
+                        for test, names in TESTS.items() for name in names}, run.out
+    worker = run.check("test_ecs_services_at_desired_count", "shop-prod/worker")
+    assert worker["reason"] == "ECS service shop-prod/worker runs 0 of 2 desired tasks (2 pending)"
+    assert (worker["area"], worker["cadence"]) == ("health", "daily")
+    assert run.check("test_rds_backup_retention", "shop-db")["area"] == "backup"
+    assert run.code == 1
+    for written in run.run_dir.iterdir():
+        if written.is_file():
+            text = written.read_text(errors="replace")
+            assert KEY_ID not in text and SECRET_KEY not in text, written.name

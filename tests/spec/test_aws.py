@@ -1,0 +1,81 @@
+"""The `aws:` section: the documented example loads, nested entries inherit, and mistakes name their key."""
+
+from __future__ import annotations
+
+from opsverify.checks import aws
+from tests.spec.helpers import at, ok, one
+
+EXAMPLE = """\
+    environment: prod
+    aws:
+      region: eu-west-1
+      profile: shop-readonly
+      endpoint_url: http://127.0.0.1:5000
+      severity: P1
+      timeout: 5s
+      tags: [smoke]
+      ecs:
+        - cluster: shop-prod
+          services: [web, worker]
+        - {cluster: batch, cadence: weekly, timeout: 30s}
+      rds:
+        - instance: shop-db
+          min_backup_retention: 7
+          max_restore_lag: 15m
+        - {instance: shop-replica, severity: P3}
+      elasticache: [shop-redis]
+      alarms:
+        prefix: shop-
+        ignore: [shop-dev-canary]
+      target_groups: [shop-web]
+    """
+
+
+def test_the_documented_example_loads_into_items() -> None:
+    env = ok(EXAMPLE)
+    assert env.aws.rds[0].max_restore_lag == 900 and str(env.aws.rds[0].max_restore_lag) == "15m"
+    assert [t.name for t in aws.ecs_services(env)] == ["shop-prod/web", "shop-prod/worker", "batch"]
+    assert [t.name for t in aws.rds_instances(env)] == ["shop-db", "shop-replica"]
+    assert [t.name for t in aws.rds_rpo(env)] == ["shop-db"]
+    assert [t.name for t in aws.caches(env) + aws.alarms(env) + aws.target_groups(env)] == [
+        "shop-redis", "shop-", "shop-web"]
+
+
+def test_entries_inherit_from_the_section() -> None:
+    env = ok(EXAMPLE)
+    web, _, batch = aws.ecs_services(env)
+    db, replica = aws.rds_instances(env)
+    assert (web.severity, str(web.timeout), web.cadence, web.smoke) == ("P1", "5s", None, True)
+    assert (str(batch.timeout), batch.cadence) == ("30s", "weekly")
+    assert (db.severity, replica.severity) == ("P1", "P3")
+    (cache,) = aws.caches(env)
+    assert (cache.severity, str(cache.timeout), cache.url) == ("P1", "5s", "http://127.0.0.1:5000")
+
+
+def test_the_endpoint_defaults_to_the_region() -> None:
+    env = ok("environment: x\naws: {region: us-east-1, alarms: {}, target_groups: [web]}\n")
+    assert [t.url for t in aws.alarms(env) + aws.target_groups(env)] == [
+        "https://monitoring.us-east-1.amazonaws.com", "https://elasticloadbalancing.us-east-1.amazonaws.com"]
+    assert aws.alarms(env)[0].name == "alarms"
+
+
+def test_mistakes_name_their_key() -> None:
+    at(one("environment: x\naws: {elasticache: [r]}\n"), 2, "aws.region", "required")
+    at(one("environment: x\naws: {region: europe}\n"), 2, "aws.region", "write it like eu-west-1")
+    at(one("environment: x\naws: {region: eu-west-1, endpoint_url: localhost:5000}\n"), 2, "aws.endpoint_url",
+       "not an http:// or https:// URL")
+    at(one("environment: x\naws:\n  region: eu-west-1\n  target_group: [web]\n"), 4, "aws.target_group",
+       "target_groups")
+    at(one("environment: x\naws:\n  region: eu-west-1\n  rds: [{instance: db, min_backup_retention: -1}]\n"), 4,
+       "aws.rds[0].min_backup_retention")
+
+
+def test_names_listed_twice_are_errors() -> None:
+    assert "'web' is listed twice" in one("environment: x\naws: {region: eu-west-1, target_groups: [web, web]}\n"
+                                          ).message
+    assert "cluster 'c' is listed twice" in one(
+        "environment: x\naws: {region: eu-west-1, ecs: [{cluster: c}, {cluster: c, services: [a]}]}\n").message
+    assert "instance 'db' is listed twice" in one(
+        "environment: x\naws: {region: eu-west-1, rds: [{instance: db}, {instance: db}]}\n").message
+    assert "'a' is listed twice" in one(
+        "environment: x\naws: {region: eu-west-1, ecs: [{cluster: c, services: [a, a]}]}\n").message
