@@ -24,6 +24,7 @@ BREAKS: dict[str, str] = {
     "debug-page": "a missing page shows a Werkzeug debugger traceback instead of a plain 404",
     "open-port": "an extra TCP port listens on 127.0.0.1, outside the allowed ports",
     "vulnerable-dependency": "requirements.txt pins Werkzeug 3.0.1 (GHSA-2g68-c3qc-8985, high)",
+    "app-debug": "app/.env sets APP_DEBUG=true: the app's debug mode is left on",
     "unapproved-admin": "a customer account (users.id 3) has the admin role, which the access review did not approve",
     "stale-document": "docs/runbook.md was last reviewed 200 days ago (limit 90d)",
     "logs-purged": "logs/archive/ keeps only the last 30 days of rotated logs (at least 90 must be kept)",

@@ -8,7 +8,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from opsverify.demo import backups, database, dependencies, logs, records, tls
+from opsverify.demo import backups, database, dependencies, logs, records, settings, tls
 
 
 @dataclass(frozen=True)
@@ -39,5 +39,6 @@ def prepare(folder: Path, breaks: frozenset[str], now: dt.datetime | None = None
     logs.write_app_log(folder / "logs" / "app.log", now, spike="error-spike" in breaks)
     (folder / "scratch").mkdir(exist_ok=True)
     dependencies.write(folder, now, breaks)
+    settings.write(folder, breaks)
     context, ca_file = tls.server_context(folder / "tls", breaks)
     return State(folder, db, ca_file, context, tuple(history))

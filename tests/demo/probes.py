@@ -148,6 +148,8 @@ def security_symptoms(demo: Demo) -> set[str]:
             found.add("open-port")
     if "Werkzeug==3.0.1" in (demo.state_dir / "app" / "requirements.txt").read_text():
         found.add("vulnerable-dependency")
+    if re.search(r"^APP_DEBUG=true$", (demo.state_dir / "app" / ".env").read_text(), re.M):
+        found.add("app-debug")
     return found
 
 

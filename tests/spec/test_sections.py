@@ -12,8 +12,8 @@ from tests.spec.helpers import at, ok, one
 
 
 @pytest.mark.parametrize("metric, words", [
-    ("{name: m, max: 1}", "give either database + sql, or prometheus + query"),
-    ("{name: m, database: main, sql: SELECT 1, prometheus: 'http://p:9090', query: up, max: 1}", "exactly one"),
+    ("{name: m, max: 1}", "give one source: database + sql, prometheus + query, http + json_path, or cloudwatch"),
+    ("{name: m, database: main, sql: SELECT 1, prometheus: 'http://p:9090', query: up, max: 1}", "give one source"),
     ("{name: m, database: main, max: 1}", "give both database and sql"),
     ("{name: m, prometheus: 'http://p:9090', query: up}", "give a bound"),
 ])
@@ -21,6 +21,27 @@ def test_metric_has_exactly_one_form_and_a_bound(metric: str, words: str) -> Non
     """SQL or PromQL, never both or neither, and min and/or max."""
     head = "environment: x\ndatabases: [{name: main, url: 'sqlite://'}]\nmetrics:\n"
     at(one(f"{head}  - {metric}\n"), 4, "metrics[0]", words)
+
+
+CLOUDWATCH = "{namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, statistic: Sum, window: 24h"
+
+
+def test_a_cloudwatch_metric_reads_with_the_aws_section() -> None:
+    """namespace, metric, statistic and window (at least a minute); the `aws:` section gives region and keys."""
+    env = ok(f"environment: x\naws: {{region: us-east-1}}\nmetrics:\n"
+             f"  - {{name: alb-5xx, cloudwatch: {CLOUDWATCH}, dimensions: {{LoadBalancer: app/alb/1}}}}, max: 50}}\n")
+    (metric,) = env.metrics
+    assert (metric.kind, metric.cloudwatch.dimensions, str(metric.cloudwatch.window)) == (
+        "cloudwatch", {"LoadBalancer": "app/alb/1"}, "24h")
+    at(one(f"environment: x\nmetrics:\n  - {{name: m, cloudwatch: {CLOUDWATCH}}}, max: 1}}\n"), 3,
+       "metrics[0].cloudwatch", "needs the `aws:` section")
+    head = "environment: x\naws: {region: us-east-1}\nmetrics:\n"
+    at(one(f"{head}  - {{name: m, cloudwatch: {CLOUDWATCH.replace('Sum', 'p99')}}}, max: 1}}\n"), 4,
+       "metrics[0].cloudwatch.statistic", "SampleCount")
+    at(one(f"{head}  - {{name: m, cloudwatch: {CLOUDWATCH.replace('24h', '30s')}}}, max: 1}}\n"), 4,
+       "metrics[0].cloudwatch.window", "must be at least 1m")
+    at(one(f"{head}  - {{name: m, cloudwatch: {CLOUDWATCH}}}, sql: SELECT 1, max: 1}}\n"), 4, "metrics[0]",
+       "give one source")
 
 
 @pytest.mark.parametrize("channel, words", [
@@ -79,6 +100,15 @@ def test_host_rules() -> None:
     assert "tcp://0.0.0.0:443" in one("environment: x\nhosts: [{name: h, listening: [':443']}]\n").message
     no_limit = "environment: x\nhosts: [{name: h, logs: [{name: l, path: /l, pattern: x}]}]\n"
     assert "give a limit" in one(no_limit).message
+
+
+def test_host_containers_need_a_project_or_names() -> None:
+    """`containers` defaults to the docker CLI; it names a compose project or containers; the engine is checked."""
+    env = ok("environment: x\nhosts: [{name: h, containers: {project: shop, max_restarts: 3}}]\n")
+    wanted = env.hosts[0].containers
+    assert (wanted.engine, wanted.project, wanted.names, wanted.max_restarts) == ("docker", "shop", (), 3)
+    assert "project, names, or both" in one("environment: x\nhosts: [{name: h, containers: {max_restarts: 3}}]\n").message
+    assert "podman" in one("environment: x\nhosts: [{name: h, containers: {engine: lxc, names: [web]}}]\n").message
 
 
 @pytest.mark.parametrize("step, words", [

@@ -21,8 +21,8 @@ from opsverify.result import Result, failed, passed, warning
 
 SOURCE_MAPS = "/*.js.map"
 DEFAULT_PATHS = ("/.env", "/.env.production", "/.git/config", "/.git/HEAD", "/phpinfo.php", "/server-status",
-                 "/_ignition/health-check", "/telescope", "/.DS_Store", "/backup.sql", "/dump.sql", "/config.json",
-                 "/storage/logs/laravel.log", "/.npmrc", SOURCE_MAPS)
+                 "/_ignition/health-check", "/telescope", "/horizon", "/.DS_Store", "/backup.sql", "/dump.sql",
+                 "/config.json", "/storage/logs/laravel.log", "/.npmrc", SOURCE_MAPS)
 MAX_SCRIPTS = 5
 ENV_LINE = re.compile(r"^[ \t]*(?:export[ \t]+)?([A-Z][A-Z0-9_]*)[ \t]*=", re.M)
 ENV_TELLTALES = {"APP_KEY", "APP_ENV", "APP_DEBUG", "APP_URL", "DB_HOST", "DB_PASSWORD", "DB_DATABASE",
@@ -87,6 +87,30 @@ def _telescope(page: Page) -> str | None:
     return "the Laravel Telescope dashboard (requests, queries, mail)" if found else None
 
 
+def _horizon(page: Page) -> str | None:
+    """The Laravel Horizon dashboard."""
+    found = "window.Horizon" in page.text or re.search(r"<title>\s*Horizon\b", page.text)
+    return "the Laravel Horizon dashboard (queued jobs and their data)" if found else None
+
+
+def _debugbar(page: Page) -> str | None:
+    """Laravel Debugbar: its open handler's list of stored requests, or its widget."""
+    try:
+        stored = json.loads(page.text)
+    except ValueError:
+        stored = None
+    listed = isinstance(stored, list) and bool(stored) and isinstance(stored[0], dict) \
+        and {"id", "datetime", "uri"} <= stored[0].keys()
+    found = listed or "PhpDebugBar" in page.text
+    return "Laravel Debugbar (recorded requests, queries and sessions)" if found else None
+
+
+def _log_viewer(page: Page) -> str | None:
+    """A Laravel log viewer (opcodesio/log-viewer, rap2hpoutre/laravel-log-viewer)."""
+    found = "window.LogViewer" in page.text or re.search(r"<title>\s*(Laravel )?log viewer\b", page.text, re.I)
+    return "a Laravel log viewer (the application's logs)" if found else None
+
+
 def _ds_store(page: Page) -> str | None:
     """A macOS .DS_Store file."""
     return "a .DS_Store file (it lists the folder's file names)" if page.body[4:8] == b"Bud1" else None
@@ -149,12 +173,20 @@ SIGNATURES = (
     Signature(re.compile(r"/(server-status|nginx_status)$"), "a server status page", _server_status),
     Signature(re.compile(r"/_ignition/"), "Ignition's health check", _ignition),
     Signature(re.compile(r"/telescope(/.*)?$"), "the Telescope dashboard", _telescope),
+    Signature(re.compile(r"/horizon(/.*)?$"), "the Horizon dashboard", _horizon),
+    Signature(re.compile(r"/_debugbar(/.*)?$"), "Laravel Debugbar", _debugbar),
+    Signature(re.compile(r"/log-viewer(/.*)?$|/logs/?$"), "a log viewer", _log_viewer),
     Signature(re.compile(r"/\.DS_Store$"), "a .DS_Store file", _ds_store),
     Signature(re.compile(r"\.sql(\.gz)?$"), "an SQL dump", _sql_dump),
     Signature(re.compile(r"\.json$"), "JSON with secret-like keys", _config_json),
     Signature(re.compile(r"\.log$"), "a log file", _log),
     Signature(re.compile(r"/\.npmrc$"), "an .npmrc", _npmrc),
 )
+
+
+def signature_for(path: str) -> Signature | None:
+    """What the file or console at `path` looks like when it is really served, if opsverify knows it."""
+    return next((s for s in SIGNATURES if s.paths.search(path)), None)
 
 
 @probe
@@ -166,7 +198,7 @@ def exposed(site: Site) -> Result:
     page = get(site, site.at(path))
     evidence = {"url": site.at(path), "status": page.status, "bytes": len(page.body),
                 "content_type": page.headers.get("Content-Type", "")}
-    signature = next((s for s in SIGNATURES if s.paths.search(path)), None)
+    signature = signature_for(path)
     if signature is not None:
         found = signature.find(page)
         if found:

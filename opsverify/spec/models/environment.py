@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from opsverify.spec.models.apps import App
+from opsverify.spec.models.aws import Aws
 from opsverify.spec.models.backups import Backup
 from opsverify.spec.models.common import Model, Severity
 from opsverify.spec.models.compliance import Compliance
@@ -11,6 +13,7 @@ from opsverify.spec.models.health import Cache, Database, Endpoint, Smtp, Tls
 from opsverify.spec.models.hosts import Host
 from opsverify.spec.models.loadtests import LoadTests
 from opsverify.spec.models.metrics import Metric
+from opsverify.spec.models.mongodb import MongoDb
 from opsverify.spec.models.notify import Notify, Waiver
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.models.security import Security
@@ -38,12 +41,15 @@ class Environment(Model):
     tls: tuple[Tls, ...] = ()
     databases: tuple[Database, ...] = ()
     caches: tuple[Cache, ...] = ()
+    mongodb: tuple[MongoDb, ...] = ()
     smtp: tuple[Smtp, ...] = ()
     backups: tuple[Backup, ...] = ()
     hosts: tuple[Host, ...] = ()
     metrics: tuple[Metric, ...] = ()
+    apps: tuple[App, ...] = ()
     security: Security | None = None
     compliance: Compliance | None = None
+    aws: Aws | None = None
     loadtests: LoadTests | None = None
     schedule: Schedule | None = None
     notify: tuple[Notify, ...] = ()

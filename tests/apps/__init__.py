@@ -1,0 +1,1 @@
+"""Tests of the apps checks: Laravel and Frappe settings, dashboards, workers and jobs."""

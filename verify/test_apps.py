@@ -1,0 +1,39 @@
+"""Applications of a known framework: debug mode off, dashboards private, workers running, jobs and errors."""
+
+from opsverify.plugin import check, expect, having
+
+
+def _with_root(env):
+    """Laravel and Frappe apps whose folder is given: their settings can be read."""
+    return [a for a in env.apps if a.root and a.framework in ("laravel", "frappe")]
+
+
+@check("apps.config.debug_off", over=_with_root, area="security")
+def test_app_debug_off(result):
+    expect(result)
+
+
+@check("apps.dashboards.private", over=lambda env: [a for a in env.apps if a.url and a.dashboard_paths],
+       area="security")
+def test_app_dashboards_private(result):
+    expect(result)
+
+
+@check("apps.workers.running", over=having("apps", "workers"), area="health")
+def test_app_workers_running(result):
+    expect(result)
+
+
+@check("apps.jobs.failed_jobs", over=having("apps", "max_failed_jobs", "warn_max_failed_jobs"), area="health")
+def test_app_failed_jobs(result):
+    expect(result)
+
+
+@check("apps.jobs.error_log", over=having("apps", "max_errors", "warn_max_errors"), area="health")
+def test_app_error_log(result):
+    expect(result)
+
+
+@check("apps.jobs.scheduler", over=having("apps", "scheduler_max_idle"), area="health")
+def test_app_scheduler(result):
+    expect(result)
