@@ -20,7 +20,7 @@ WARNING_FILTER = "ignore:ssl.TLSVersion:DeprecationWarning"
 DEFAULT_TIMEOUT = Duration(10.0, "10s")
 _PORTS = {"http": 80, "https": 443, "postgresql": 5432, "postgres": 5432, "mysql": 3306,
           "mariadb": 3306, "redis": 6379, "rediss": 6379, "memcached": 11211, "mssql": 1433,
-          "oracle": 1521, "smtp": 25}
+          "oracle": 1521, "smtp": 25, "ssh": 22, "paramiko": 22, "safe-ssh": 22}
 
 T = TypeVar("T")
 
@@ -40,7 +40,10 @@ def target_key(item: Any) -> str:
         return f"sqlite:{parts.path[1:] or ':memory:'}"
     if scheme == "unix":
         return f"unix:{parts.path}"
-    return _join(parts.hostname or "localhost", parts.port or _PORTS.get(scheme, 0))
+    if scheme == "local":
+        return "local"
+    port = parts.port or _PORTS.get(scheme)
+    return _join(parts.hostname or "localhost", port) if port else parts.hostname or url
 
 
 def _join(host: str, port: int) -> str:

@@ -11,6 +11,7 @@ from opsverify.checks import CheckError, cause, probe, show_seconds, target_key
 from opsverify.checks.trust import bundle, client_context
 from opsverify.result import Result, Status, failed
 from opsverify.spec.models.health import Cache, Database, Endpoint, Smtp, Tls
+from opsverify.spec.models.hosts import Host
 from opsverify.spec.units import Duration
 from tests.support.items import item
 from tests.support.net import LOOPBACK, free_port
@@ -28,6 +29,9 @@ from tests.support.tls_server import Pki
     (Cache, {"url": "redis://cache.internal/0"}, "cache.internal:6379"),
     (Cache, {"url": "unix:///run/redis/redis.sock?db=0"}, "unix:/run/redis/redis.sock"),
     (Smtp, {"host": "smtp.example.com"}, "smtp.example.com:587"),
+    (Host, {"target": "local://"}, "local"),
+    (Host, {"target": "ssh://deploy@web1.internal"}, "web1.internal:22"),
+    (Host, {"target": "ansible://web1?ansible_inventory=hosts.ini"}, "web1"),
 ])
 def test_target_key_is_host_and_port(model: type, fields: dict, key: str) -> None:
     assert target_key(item(model, **fields)) == key

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +21,38 @@ from opsverify.spec.units import format_percent
 
 _SSH = ("ssh", "safe-ssh", "paramiko")
 TIMED_OUT = 124  # what coreutils `timeout` exits with
+# Starting a local process (the command, or ssh) can fail for a passing reason: EAGAIN/ENOMEM under load, and
+# EFAULT, seen once from a busy multi-threaded pytest on a Firecracker VM. The machine's hiccup, not the target's.
+PASSING = (errno.EAGAIN, errno.ENOMEM, errno.EFAULT)
+TRIES = 3
 
 
 def machine(host: Host) -> Machine:
     """The testinfra host of an item's target; ssh backends connect within the item's timeout."""
     scheme = host.target.split("://", 1)[0] if "://" in host.target else "paramiko"
     extra = {"timeout": max(1, math.ceil(timeout_of(host)))} if scheme in _SSH else {}
-    return testinfra.get_host(host.target, **extra)
+    made = testinfra.get_host(host.target, **extra)  # cached by testinfra: wrap its backend once
+    if not hasattr(made.backend.run_local, "__wrapped__"):
+        made.backend.run_local = steady(made.backend.run_local)
+    return made
+
+
+def steady(start: Callable[..., CommandResult]) -> Callable[..., CommandResult]:
+    """`start` tried again (up to TRIES times) when the process could not be spawned for a passing reason."""
+
+    @functools.wraps(start)
+    def started(*args: str) -> CommandResult:
+        """The command's result; the spawn error of the last try if none could start."""
+        for attempt in range(1, TRIES):
+            try:
+                return start(*args)
+            except OSError as exc:
+                if exc.errno not in PASSING:
+                    raise
+                time.sleep(0.05 * attempt)
+        return start(*args)
+
+    return started
 
 
 def run(host: Host, command: str, *args: str, limit: float | None = None) -> CommandResult:
