@@ -39,6 +39,12 @@ def test_backup_retention(result):
     expect(result)
 
 
+@check("backup.release.before_release", over=lambda env: [b for b in env.backups if b.before_release],
+       area="backup", gate=True)
+def test_backup_before_release(result):
+    expect(result)
+
+
 @check("backup.restore.restore_drill", over=lambda env: [b for b in env.backups if b.restore], cadence="weekly",
        area="backup", window=True)
 def test_backup_restores(result):

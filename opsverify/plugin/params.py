@@ -25,6 +25,7 @@ class Spec:
     cadence: str
     area: str
     window: bool = False  # needs the maintenance window (the `maintenance` marker)
+    gate: bool = False  # always in the post-deploy gate (the `smoke` marker), whatever the item's severity
 
     @cached_property
     def check(self) -> Check:
@@ -40,17 +41,18 @@ class Spec:
 
 
 def check(func: Check | str, *, over: str | Items, cadence: str = "daily", area: str,
-          window: bool = False) -> pytest.MarkDecorator:
+          window: bool = False, gate: bool = False) -> pytest.MarkDecorator:
     """Mark a verify test: run `func` on every item of section `over` (a name or a function of the environment).
 
     `func` is the check itself or where it lives — "database.connect" for opsverify.checks.database.connect,
     or "package.module:function" — so that a family's drivers (SQLAlchemy, redis, …) are imported only when
     the environment has items for it, before any probe starts. The test takes one argument, `result`, and
     usually just calls `expect(result)`. `window=True` marks a check that writes or loads (a restore drill,
-    a load test): the scheduler runs it inside the maintenance window.
+    a load test): the scheduler runs it inside the maintenance window. `gate=True` puts every item in the
+    post-deploy gate (`-m smoke`), for checks about the deployment itself.
     """
     items = over if callable(over) else (lambda env: getattr(env, over))
-    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area, window))
+    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area, window, gate))
 
 
 def having(section: str, *keys: str) -> Items:
@@ -72,7 +74,7 @@ def params(spec: Spec, env: Environment) -> list[Any]:
         marks = [getattr(pytest.mark, item.cadence or spec.cadence), getattr(pytest.mark, spec.area)]
         if spec.window:
             marks.append(pytest.mark.maintenance)  # never in the post-deploy gate, whatever its severity
-        elif item.smoke or item.severity == "P1":
+        elif spec.gate or item.smoke or item.severity == "P1":
             marks.append(pytest.mark.smoke)
         out.append(pytest.param(item, id=item.name, marks=marks))
     return out

@@ -21,6 +21,7 @@ REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("compliance", "log_retention", "*", "host"), "hosts"),
     (("notify", "*", "smtp"), "smtp"),
     (("apps", "*", "host"), "hosts"),
+    (("backups", "*", "before_release", "host"), "hosts"),
     (("apps", "*", "database"), "databases"),
 )
 # where a key is used -> the mapping section it needs (its region, credentials, ...)

@@ -95,3 +95,20 @@ def test_slots_are_calendar_units_counted_back_from_the_newest() -> None:
     assert [slot_label("weekly", s) for s in slots("weekly", newest, 2)] == ["2026-W01", "2025-W52"]
     assert [slot_label("daily", s) for s in slots("daily", newest, 3)] == ["2026-01-02", "2026-01-01", "2025-12-31"]
     assert [slot_label("yearly", s) for s in slots("yearly", newest, 2)] == ["2026", "2025"]
+    assert [slot_label("hourly", s) for s in slots("hourly", newest, 5)] == [
+        "2026-01-02 03:00", "2026-01-02 02:00", "2026-01-02 01:00", "2026-01-02 00:00", "2026-01-01 23:00"]
+
+
+def test_an_hourly_set_with_a_missed_hour_fails_and_a_full_day_passes(shelf: Shelf) -> None:
+    hours = [NEWEST - dt.timedelta(hours=h) for h in range(24)]
+    for when in hours:
+        path = shelf.folder / f"db-{when:%Y-%m-%d_%H%M}.sql.gz"
+        path.write_bytes(b"x")
+        os.utime(path, (when.timestamp(), when.timestamp()))
+    policy = {"hourly": 24, "daily": 2}  # the oldest hourly is also the previous day's daily
+    assert retention(backup(shelf.glob(), retention=policy)).status is Status.PASSED
+    missed = hours[5]
+    (shelf.folder / f"db-{missed:%Y-%m-%d_%H%M}.sql.gz").unlink()
+    result = retention(backup(shelf.glob(), retention=policy))
+    assert result.status is Status.FAILED
+    assert result.reason == f"{shelf.glob()}: no hourly backup for {missed:%Y-%m-%d %H}:00 (1 of 24 hourly slots empty)"

@@ -68,6 +68,10 @@ class Store:
         """One file's size and time, or None when it does not exist."""
         raise NotImplementedError
 
+    def changed(self, path: str) -> dt.datetime | None:
+        """When a path (a file, folder or the symlink itself) last changed, in UTC; None when it does not exist."""
+        raise NotImplementedError
+
     def tail(self, path: str, size: int) -> bytes:
         """The last `size` bytes of a file."""
         raise NotImplementedError
@@ -104,6 +108,13 @@ class LocalStore(Store):
             return None
         when = dt.datetime.fromtimestamp(info.st_mtime, dt.timezone.utc)
         return BackupFile(os.path.basename(path), path, info.st_size, when)
+
+    def changed(self, path: str) -> dt.datetime | None:
+        """The path's own modification time (lstat: a symlink's, not its target's)."""
+        try:
+            return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.timezone.utc)
+        except FileNotFoundError:
+            return None
 
     def tail(self, path: str, size: int) -> bytes:
         """The file's last bytes."""
@@ -160,6 +171,14 @@ class HostStore(Store):
         done = self.run(f"[ -f {shlex.quote(path)} ] && stat -c '%s %Y %n' -- {shlex.quote(path)}")
         return self._parse(done.stdout.strip()) if done.rc == 0 and done.stdout.strip() else None
 
+    def changed(self, path: str) -> dt.datetime | None:
+        """The path's own modification time there (stat does not follow a symlink), or None."""
+        quoted = shlex.quote(path)
+        done = self.checked(f"if [ -e {quoted} ] || [ -L {quoted} ]; then stat -c %Y -- {quoted}; fi",
+                            f"reading the change time of {path}")
+        text = done.stdout.strip()
+        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc) if text else None
+
     def chunks(self, file: BackupFile) -> Iterator[bytes]:
         """Read with dd one CHUNK per command: constant memory here, any testinfra backend there."""
         for index in range(-(-file.size // CHUNK)):
@@ -207,14 +226,19 @@ def store_for(backup: Backup, context: RunContext | None) -> tuple[Store, str]:
         if not bucket or not key:
             raise CheckError(f"{backup.path} is not s3://bucket/prefix/pattern")
         return S3Store(bucket, timeout), key
-    if backup.host is None:
-        return LocalStore(), backup.path
+    return store_on(backup.host, backup, context), backup.path
+
+
+def store_on(host_name: str | None, backup: Backup, context: RunContext | None) -> Store:
+    """The files of this machine (no host named) or of the `hosts` entry called `host_name`."""
+    if host_name is None:
+        return LocalStore()
     if context is None:
-        raise CheckError(f"backup set {backup.name} is on host {backup.host}; checking it needs the environment")
-    host = context.named("hosts", backup.host)
+        raise CheckError(f"backup set {backup.name} is on host {host_name}; checking it needs the environment")
+    host = context.named("hosts", host_name)
     if host is None:
-        raise CheckError(f"there is no hosts entry named {backup.host!r}")
-    return HostStore(host, timeout), backup.path
+        raise CheckError(f"there is no hosts entry named {host_name!r}")
+    return HostStore(host, float(timeout_of(backup)))
 
 
 def listing(backup: Backup, context: RunContext | None) -> tuple[Store, list[BackupFile]]:

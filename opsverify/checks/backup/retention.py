@@ -1,7 +1,7 @@
 """Retention, grandfather-father-son: every calendar slot of the policy holds a backup, and nothing the
 policy would no longer keep (by restic's `forget --keep-*` rules) is older than the oldest backup it keeps.
 
-Slots are calendar days, ISO weeks, months and years counted back from the newest backup, in the local
+Slots are clock hours, calendar days, ISO weeks, months and years counted back from the newest backup, in the local
 time of the machine holding the backups. A month without a backup is a missing slot even when older
 months would let restic fill its `--keep-monthly` count (restic counts the last n months that *have* a
 backup); the files restic would forget in between are not reported, only those beyond the oldest it keeps.
@@ -18,6 +18,7 @@ from opsverify.result import Result, failed, passed, skipped
 from opsverify.spec.models.backups import Backup, Retention
 
 RULES: dict[str, Callable[[dt.datetime], Hashable]] = {
+    "hourly": lambda t: (t.date(), t.hour),
     "daily": lambda t: t.date(),
     "weekly": lambda t: t.isocalendar()[:2],
     "monthly": lambda t: (t.year, t.month),
@@ -27,7 +28,9 @@ SHOWN = 5  # names listed in a reason before "and N more"
 
 
 def slot_label(rule: str, key: Hashable) -> str:
-    """A slot as people write it: 2026-11-18, 2026-W47, 2026-11, 2026."""
+    """A slot as people write it: 2026-11-18 14:00, 2026-11-18, 2026-W47, 2026-11, 2026."""
+    if rule == "hourly":
+        return f"{key[0].isoformat()} {key[1]:02d}:00"  # type: ignore[index]
     if rule == "daily":
         return key.isoformat()  # type: ignore[union-attr]
     if rule == "weekly":
@@ -40,6 +43,8 @@ def slot_label(rule: str, key: Hashable) -> str:
 def slots(rule: str, newest: dt.datetime, count: int) -> list[Hashable]:
     """The calendar slots of a rule, newest first, counted back from the newest backup."""
     day = newest.date()
+    if rule == "hourly":
+        return [RULES[rule](newest - dt.timedelta(hours=back)) for back in range(count)]
     if rule == "daily":
         return [day - dt.timedelta(days=back) for back in range(count)]
     if rule == "weekly":

@@ -33,12 +33,21 @@ class BackupLog(Model):
 
 
 class Retention(Model):
-    """Grandfather-father-son: how many daily, weekly, monthly and yearly backups must be kept."""
+    """Grandfather-father-son: how many hourly, daily, weekly, monthly and yearly backups must be kept."""
 
+    hourly: Count | None = None
     daily: Count | None = None
     weekly: Count | None = None
     monthly: Count | None = None
     yearly: Count | None = None
+
+
+class BeforeRelease(Model):
+    """The pre-update backup: one of the set was written at most `within` before the deployed release changed."""
+
+    path: str  # the deployed release (a `current` symlink, a REVISION file): its change time is the deploy time
+    host: Name | None = None  # a name from `hosts`; None: the backup set's own host
+    within: DurationT
 
 
 class Restore(Model):
@@ -69,4 +78,5 @@ class Backup(Item):
     checksum: Literal["sidecar", "none"] = "none"
     log: BackupLog | None = None
     retention: Retention | None = None
+    before_release: BeforeRelease | None = None
     restore: Restore | None = None
