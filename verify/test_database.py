@@ -36,6 +36,12 @@ def test_database_statistics_age(result):
     expect(result)
 
 
+@check("db.bloat.index_bloat", over=having("databases", "max_index_bloat", "warn_max_index_bloat"),
+       cadence="monthly", area="database")
+def test_database_index_bloat(result):
+    expect(result)
+
+
 @check("db.maintenance.growth", over=having("databases", "max_table_growth", "warn_max_table_growth"),
        cadence="weekly", area="database")
 def test_database_table_growth(result):

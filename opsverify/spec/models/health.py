@@ -82,6 +82,8 @@ class Database(Item):
     max_replication_lag: DurationT | None = None
     warn_max_replication_lag: DurationT | None = None
     stats_max_age: DurationT | None = None
+    max_index_bloat: RatioT | None = None  # the most bloated B-tree index (PostgreSQL, pgstattuple; monthly)
+    warn_max_index_bloat: RatioT | None = None
     max_table_growth: RatioT | None = None  # per table, since the previous archived run (weekly)
     warn_max_table_growth: RatioT | None = None
     expect_tables: tuple[str, ...] = ()
