@@ -39,9 +39,14 @@ def test_backup_retention(result):
     expect(result)
 
 
-@check("backup.release.before_release", over=lambda env: [b for b in env.backups if b.before_release],
+@check("backup.changes.before_release", over=lambda env: [b for b in env.backups if b.before_release],
        area="backup", gate=True)
 def test_backup_before_release(result):
+    expect(result)
+
+
+@check("backup.changes.after_change", over=lambda env: [b for b in env.backups if b.after_change], area="backup")
+def test_backup_after_change(result):
     expect(result)
 
 

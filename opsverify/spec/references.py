@@ -22,6 +22,7 @@ REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("notify", "*", "smtp"), "smtp"),
     (("apps", "*", "host"), "hosts"),
     (("backups", "*", "before_release", "host"), "hosts"),
+    (("backups", "*", "after_change", "host"), "hosts"),
     (("apps", "*", "database"), "databases"),
 )
 # where a key is used -> the mapping section it needs (its region, credentials, ...)

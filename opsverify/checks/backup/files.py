@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import glob
@@ -69,7 +70,7 @@ class Store:
         raise NotImplementedError
 
     def changed(self, path: str) -> dt.datetime | None:
-        """When a path (a file, folder or the symlink itself) last changed, in UTC; None when it does not exist."""
+        """The newest modification time at or under a path (symlinks not followed), in UTC; None if it is missing."""
         raise NotImplementedError
 
     def tail(self, path: str, size: int) -> bytes:
@@ -110,11 +111,16 @@ class LocalStore(Store):
         return BackupFile(os.path.basename(path), path, info.st_size, when)
 
     def changed(self, path: str) -> dt.datetime | None:
-        """The path's own modification time (lstat: a symlink's, not its target's)."""
+        """The newest lstat time of the path and, for a folder, of everything below it."""
         try:
-            return dt.datetime.fromtimestamp(os.lstat(path).st_mtime, dt.timezone.utc)
+            newest = os.lstat(path).st_mtime
         except FileNotFoundError:
             return None
+        for folder, dirs, files in ([] if os.path.islink(path) else os.walk(path)):
+            for name in dirs + files:
+                with contextlib.suppress(FileNotFoundError):  # removed while walking
+                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
+        return dt.datetime.fromtimestamp(newest, dt.timezone.utc)
 
     def tail(self, path: str, size: int) -> bytes:
         """The file's last bytes."""
@@ -172,12 +178,12 @@ class HostStore(Store):
         return self._parse(done.stdout.strip()) if done.rc == 0 and done.stdout.strip() else None
 
     def changed(self, path: str) -> dt.datetime | None:
-        """The path's own modification time there (stat does not follow a symlink), or None."""
+        """The newest time find prints at or under the path there (find does not follow symlinks), or None."""
         quoted = shlex.quote(path)
-        done = self.checked(f"if [ -e {quoted} ] || [ -L {quoted} ]; then stat -c %Y -- {quoted}; fi",
-                            f"reading the change time of {path}")
+        done = self.checked(f"if [ -e {quoted} ] || [ -L {quoted} ]; then find {quoted} -printf '%T@\\n' "
+                            "| sort -n | tail -n 1; fi", f"reading the change time of {path}")
         text = done.stdout.strip()
-        return dt.datetime.fromtimestamp(int(text), dt.timezone.utc) if text else None
+        return dt.datetime.fromtimestamp(float(text), dt.timezone.utc) if text else None
 
     def chunks(self, file: BackupFile) -> Iterator[bytes]:
         """Read with dd one CHUNK per command: constant memory here, any testinfra backend there."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.types import Count, DurationT, Name, RatioT, RegexT, SecretUrlT, SizeT
@@ -50,6 +50,14 @@ class BeforeRelease(Model):
     within: DurationT
 
 
+class AfterChange(Model):
+    """Live files (or folders) whose every change must be backed up: the set's newest file is newer than them."""
+
+    paths: tuple[str, ...] = Field(min_length=1)  # a folder counts its newest file (.env, nginx/, uploads/)
+    host: Name | None = None  # a name from `hosts`; None: the backup set's own host
+    within: DurationT | None = None  # grace for the copy job: a change younger than this is not yet a failure
+
+
 class Restore(Model):
     """The restore drill: into a throwaway database on a scratch server, then compared."""
 
@@ -79,4 +87,5 @@ class Backup(Item):
     log: BackupLog | None = None
     retention: Retention | None = None
     before_release: BeforeRelease | None = None
+    after_change: AfterChange | None = None
     restore: Restore | None = None

@@ -1,4 +1,4 @@
-"""The pre-update backup: written at most `within` before the deployed release changed; in the smoke gate."""
+"""Backups around changes: the pre-update backup (in the smoke gate) and the backup after a live file changed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from opsverify.checks.backup.release import before_release
+from opsverify.checks.backup.changes import after_change, before_release
 from opsverify.result import Status
 from tests.backups.conftest import Shelf, backup, context
 from tests.plugin.conftest import run_checklist
@@ -63,7 +63,7 @@ def test_a_missing_release_path_cannot_be_checked(shelf: Shelf, tmp_path: Path) 
     shelf.put("db-1.sql.gz", b"x")
     result = before_release(backup(shelf.glob(), before_release=plan(tmp_path / "nowhere")))
     assert result.status is Status.ERROR
-    assert result.reason == f"the release path {tmp_path / 'nowhere'} does not exist"
+    assert result.reason == f"{tmp_path / 'nowhere'} does not exist"
 
 
 def test_a_release_older_than_every_kept_backup_is_not_judged(shelf: Shelf, tmp_path: Path) -> None:
@@ -93,3 +93,55 @@ def test_the_check_is_in_the_post_deploy_gate_whatever_the_severity(tmp_path: Pa
     assert run.code == 0, run.out
     assert ("test_backup_before_release[db]" in run.out) is True
     assert ("test_backup_is_fresh[db]" in run.out) is (marker == "daily")
+
+
+def config(tmp_path: Path, ages: dict[str, dt.timedelta]) -> list[str]:
+    """Live configuration files (and a folder holding one) last changed `ages` ago."""
+    paths = []
+    for name, age in ages.items():
+        path = tmp_path / "live" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+        when = (NOW - age).timestamp()
+        os.utime(path, (when, when))
+        if "/" in name:  # the folder's own time changed when the file was created in it
+            os.utime(path.parent, (when, when))
+        paths.append(str(path if "/" not in name else path.parent))
+    return paths
+
+
+def test_config_changed_after_the_newest_backup_fails_naming_the_file(shelf: Shelf, tmp_path: Path) -> None:
+    shelf.put("cfg-1.tar.gz", b"x", dt.timedelta(hours=5))
+    env, nginx = config(tmp_path, {".env": dt.timedelta(hours=2), "nginx/site.conf": dt.timedelta(days=3)})
+    result = after_change(backup(shelf.glob("cfg-*"), after_change={"paths": [env, nginx], "within": "1h"}))
+    assert result.status is Status.FAILED
+    written, changed = NOW - dt.timedelta(hours=5), NOW - dt.timedelta(hours=2)
+    assert result.reason == (f"1 of 2 paths changed after the newest backup cfg-1.tar.gz ({written:%Y-%m-%d %H:%M} "
+                             f"UTC) and over 1h ago: {env} changed {changed:%Y-%m-%d %H:%M} UTC")
+
+
+def test_a_change_inside_a_folder_counts_and_the_grace_lets_the_copy_job_run(shelf: Shelf, tmp_path: Path) -> None:
+    shelf.put("cfg-1.tar.gz", b"x", dt.timedelta(hours=5))
+    (nginx,) = config(tmp_path, {"nginx/site.conf": dt.timedelta(minutes=20)})
+    late = after_change(backup(shelf.glob("cfg-*"), after_change={"paths": [nginx]}))
+    assert late.status is Status.FAILED and f"{nginx} changed " in late.reason
+    assert after_change(backup(shelf.glob("cfg-*"), after_change={"paths": [nginx], "within": "1h"})).status \
+        is Status.PASSED
+
+
+def test_config_backed_up_after_its_last_change_passes(shelf: Shelf, tmp_path: Path) -> None:
+    shelf.put("cfg-1.tar.gz", b"x", dt.timedelta(hours=1))
+    paths = config(tmp_path, {".env": dt.timedelta(hours=2), "nginx/site.conf": dt.timedelta(days=3)})
+    result = after_change(backup(shelf.glob("cfg-*"), after_change={"paths": paths}))
+    assert result.status is Status.PASSED, result.reason
+    assert result.reason.startswith("all 2 paths last changed before the newest backup cfg-1.tar.gz (")
+
+
+def test_live_files_are_read_on_their_host(shelf: Shelf, tmp_path: Path) -> None:
+    shelf.put("cfg-1.tar.gz", b"x", dt.timedelta(hours=5))
+    env, nginx = config(tmp_path, {".env": dt.timedelta(hours=2), "nginx/site.conf": dt.timedelta(minutes=3)})
+    hosts = [{"name": "web1", "target": "local://", "timeout": "10s"}]
+    result = after_change(backup(shelf.glob("cfg-*"), after_change={"paths": [env, nginx], "host": "web1"}),
+                          context=context(hosts=hosts, backups=[]))
+    assert result.status is Status.FAILED
+    assert result.reason.startswith("2 of 2 paths on web1 changed after the newest backup cfg-1.tar.gz (")
