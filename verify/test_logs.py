@@ -1,4 +1,4 @@
-"""Logs on hosts: matching lines in a time window (too many errors, too few successes) and repeated messages."""
+"""Logs on hosts: matching lines in a time window (too many errors, too few successes), repeated messages, shares."""
 
 from opsverify.checks import host
 from opsverify.plugin import check, expect
@@ -17,4 +17,14 @@ def test_log_matches(result):
 
 @check("logs.repeats", over=logs_with("max_repeats", "warn_max_repeats"), area="host")
 def test_log_repeats(result):
+    expect(result)
+
+
+@check("logs.shares.ratio", over=logs_with("max_ratio", "warn_max_ratio"), area="host")
+def test_log_ratio(result):
+    expect(result)
+
+
+@check("logs.shares.client_share", over=logs_with("max_client_share", "warn_max_client_share"), area="host")
+def test_log_client_share(result):
     expect(result)

@@ -35,6 +35,34 @@ def write_log(path: Path, entries: Iterable[tuple[float, str]], fmt: str = "lara
     """Write (age in seconds, message) entries oldest first in a format; optionally gzip it and set its mtime."""
     now = time.time()
     lines = [FORMATS[fmt](now - age, message) for age, message in sorted(entries, key=lambda e: -e[0])]
+    return _write(path, lines, compress, mtime)
+
+
+def write_access_log(path: Path, entries: Iterable[tuple[float, str, int, str]], *, compress: bool = False,
+                     mtime: float | None = None) -> Path:
+    """Write nginx combined-format lines for (age in seconds, client, status, URL path) entries, oldest first."""
+    now = time.time()
+    lines = [f'{client} - - [{time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now - age))}] '
+             f'"GET {url} HTTP/1.1" {status} 512 "-" "Mozilla/5.0"'
+             for age, client, status, url in sorted(entries, key=lambda e: -e[0])]
+    return _write(path, lines, compress, mtime)
+
+
+def requests(count: int, client: str, status: int, newest: float, oldest: float,
+             url: str = "/api/products") -> list[tuple[float, str, int, str]]:
+    """`count` requests evenly between two ages (seconds); `{i}` in `client` numbers the clients."""
+    return [(age, name, status, url) for age, name in spread(count, client, newest, oldest)]
+
+
+def big_access_log() -> list[tuple[float, str, int, str]]:
+    """About 3.2 MB of requests: 15,000 in the last 20 h (2% of them 5xx), 15,500 from 25 h to 40 h ago."""
+    return (requests(14_700, "2001:db8::{i}", 200, 60, 20 * HOUR) + requests(300, "203.0.113.9", 503, 30, 19 * HOUR)
+            + requests(15_000, "198.51.100.{i}", 200, 25 * HOUR, 40 * HOUR) + requests(
+                500, "198.51.100.7", 502, 26 * HOUR, 39 * HOUR))
+
+
+def _write(path: Path, lines: list[str], compress: bool, mtime: float | None) -> Path:
+    """Write lines to a file, gzipped if asked, with the given mtime."""
     data = "".join(line + "\n" for line in lines).encode()
     path.write_bytes(gzip.compress(data) if compress else data)
     if mtime is not None:

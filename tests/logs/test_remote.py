@@ -7,8 +7,9 @@ from pathlib import Path
 
 from opsverify.checks.logs import matches, repeats, scan
 from opsverify.checks.logs.files import RemoteFiles
+from opsverify.checks.logs.shares import client_share, ratio
 from opsverify.result import Status
-from tests.logs.helpers import HOUR, log_entry, spread, write_log
+from tests.logs.helpers import HOUR, big_access_log, log_entry, spread, write_access_log, write_log
 from tests.support.net import free_port
 from tests.support.sshd import SshServer
 
@@ -39,6 +40,22 @@ def test_a_large_remote_log_is_read_in_a_few_ranges_from_its_end(tmp_path: Path,
     tally = scan(log_entry(path, target=sshd.target))
     assert tally.count == 5
     assert tally.bytes_read == RemoteFiles.block < path.stat().st_size
+
+
+def test_shares_of_an_access_log_read_over_ssh_equal_the_local_ones(tmp_path: Path, sshd: SshServer) -> None:
+    live = write_access_log(tmp_path / "access.log", big_access_log())
+    fields = {"name": "nginx-5xx", "pattern": r'" 5\d\d ', "max": None, "max_ratio": "1%", "max_client_share": "50%"}
+    remote, local = log_entry(live, target=sshd.target, **fields), log_entry(live, **fields)
+    share_of_all = ratio(remote)
+    assert share_of_all.status is Status.FAILED
+    assert share_of_all.reason == (f'share of lines matching "" 5\\d\\d " among all lines in the last 24h of {live} '
+                                   "is 2% (300 of 15000); limit 1%")
+    assert share_of_all.reason == ratio(local).reason
+    busiest = client_share(remote)
+    assert busiest.status is Status.FAILED
+    assert busiest.reason == (f'busiest client 203.0.113.9 sent 100% of lines matching "" 5\\d\\d " in the last 24h '
+                              f"of {live} (300 of 300); limit 50%")
+    assert busiest.reason == client_share(local).reason
 
 
 def test_an_unreachable_host_is_an_error_naming_it(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import cast
 
@@ -16,13 +18,42 @@ from opsverify.spec.units import format_bytes
 
 TOP = 3  # most frequent messages kept as evidence
 SHOWN = 100  # characters of a message in a reason
+_RUNNING: dict[object, Future[Tally]] = {}  # scans under way, by host target and log item
+_LOCK = threading.Lock()
+
+
+def sets(log: HostLog, limit: str) -> bool:
+    """Whether the log sets a limit or its warn_ twin."""
+    return getattr(log, limit) is not None or getattr(log, "warn_" + limit) is not None
 
 
 def scan(entry: OnHost) -> Tally:
+    """The tally of every measure the log asks for; checks of one log asking at the same time share one pass."""
+    key = (entry.host.target, entry.item)
+    with _LOCK:
+        running = _RUNNING.get(key)
+        mine = running is None
+        if mine:
+            running = _RUNNING[key] = Future()
+    if not mine:
+        return running.result()
+    try:
+        running.set_result(_scan(entry))
+    except BaseException as exc:  # noqa: BLE001 - every check waiting for this scan gets the same error
+        running.set_exception(exc)
+    finally:
+        with _LOCK:
+            del _RUNNING[key]
+    return running.result()
+
+
+def _scan(entry: OnHost) -> Tally:
     """Scan a host's log for its pattern over its window (the host's clock and time zone)."""
     source = files_on(entry.host)
     log = cast(HostLog, entry.item)
-    return Scan(source, log.pattern, float(log.window), source.clock()).run(log.path)
+    client = log.client if sets(log, "max_client_share") else None
+    return Scan(source, log.pattern, float(log.window), source.clock(), ratio=sets(log, "max_ratio"), of=log.of,
+                client=client).run(log.path)
 
 
 @probe
@@ -34,9 +65,9 @@ def matches(entry: OnHost) -> Result:
     tally = scan(entry)
     results = []
     if log.max is not None or log.warn_max is not None:
-        what = f'count of lines matching "{log.pattern}" in the last {log.window} of {_where(log, tally)}'
+        what = f'count of lines matching "{log.pattern}" in the last {log.window} of {where(log, tally)}'
         results.append(grade(what, tally.count, log.max, log.warn_max, show=lambda v: f"{v:g}", unit="lines",
-                             evidence=_evidence(tally)))
+                             evidence=evidence(tally)))
     if log.min is not None or log.warn_min is not None:
         results.append(_at_least(log, tally))
     return combine(results)
@@ -44,9 +75,9 @@ def matches(entry: OnHost) -> Result:
 
 def _at_least(log: HostLog, tally: Tally) -> Result:
     """The matching lines against min/warn_min: too few fails (or warns)."""
-    said = f'{tally.count} lines matching "{log.pattern}" in {_where(log, tally)} in the last {log.window}'
+    said = f'{tally.count} lines matching "{log.pattern}" in {where(log, tally)} in the last {log.window}'
     least = log.min if log.min is not None else log.warn_min
-    kw = dict(value=tally.count, unit="lines", limit=str(least), evidence=_evidence(tally))
+    kw = dict(value=tally.count, unit="lines", limit=str(least), evidence=evidence(tally))
     if log.min is not None and tally.count < log.min:
         return failed(f"{said}; at least {log.min} expected", **kw)
     if log.warn_min is not None and tally.count < log.warn_min:
@@ -63,23 +94,23 @@ def repeats(entry: OnHost) -> Result:
     tally = scan(entry)
     if not tally.messages:
         limit = log.max_repeats if log.max_repeats is not None else log.warn_max_repeats
-        return passed(f'no line matches "{log.pattern}" in the last {log.window} of {_where(log, tally)} '
-                      f"(repeats limit {limit})", value=0, unit="lines", evidence=_evidence(tally))
+        return passed(f'no line matches "{log.pattern}" in the last {log.window} of {where(log, tally)} '
+                      f"(repeats limit {limit})", value=0, unit="lines", evidence=evidence(tally))
     message, count = tally.messages.most_common(1)[0]
-    result = grade(f"most repeated matching message in the last {log.window} of {_where(log, tally)}",
+    result = grade(f"most repeated matching message in the last {log.window} of {where(log, tally)}",
                    count, log.max_repeats, log.warn_max_repeats, show=lambda v: f"{v:g}x", unit="lines",
-                   evidence={**_evidence(tally), "message": message})
+                   evidence={**evidence(tally), "message": message})
     shown = message if len(message) <= SHOWN else message[:SHOWN - 1] + "…"
     return replace(result, reason=f'{result.reason}: "{shown}"')
 
 
-def _where(log: HostLog, tally: Tally) -> str:
+def where(log: HostLog, tally: Tally) -> str:
     """The log's name with the rotated files that were read too."""
     rotated = [os.path.basename(f) for f in tally.files if f != log.path]
     return log.path + (f" (and {', '.join(rotated)})" if rotated else "")
 
 
-def _evidence(tally: Tally) -> dict[str, object]:
+def evidence(tally: Tally) -> dict[str, object]:
     """What was read and the most frequent matching messages."""
     return {"files": tally.files, "read": format_bytes(tally.bytes_read), "format": tally.format,
             "top_messages": [{"message": m, "count": c} for m, c in tally.messages.most_common(TOP)]}

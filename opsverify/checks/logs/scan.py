@@ -3,7 +3,8 @@
 Lines are taken to be in time order. The live file is read backwards a block at a time and the scan
 stops at the first block that starts before the window; rotated files follow, newest first, until
 one was last written before the window. Only matching lines have their timestamp read, except the
-first line of each block.
+first line of each block and, where a ratio is asked for, the lines of the block that straddles the
+window's start. The same pass counts the ratio's denominator and the matching lines by client.
 """
 
 from __future__ import annotations
@@ -115,16 +116,23 @@ class Tally:
     files: list[str] = field(default_factory=list)
     bytes_read: int = 0
     format: str | None = None
+    among: int = 0  # with a ratio: lines in the window matching `of` (every line without `of`)
+    matching_among: int = 0  # with a ratio: matching lines that are among those
+    clients: Counter[str] = field(default_factory=Counter)  # with a client pattern: matching lines by client
+    no_client: int = 0  # matching lines in which the client pattern found no client
 
 
 class Scan:
-    """One scan of one log for one pattern and window."""
+    """One scan of one log for one pattern and window, with the ratio's and the clients' counts if asked for."""
 
-    def __init__(self, source: LocalFiles | RemoteFiles, pattern: str, window: float, clock: Clock) -> None:
+    def __init__(self, source: LocalFiles | RemoteFiles, pattern: str, window: float, clock: Clock, *,
+                 ratio: bool = False, of: str | None = None, client: str | None = None) -> None:
         self.source, self.matcher, self.clock = source, Matcher(pattern), clock
         self.since = clock.now - window
         self.format: Format | None = None
         self.tally = Tally()
+        self.ratio, self.of = ratio, Matcher(of) if of is not None else None
+        self.client = re.compile(client.encode()) if client is not None else None
 
     def run(self, path: str) -> Tally:
         """Scan the log's files, newest first, until past the window."""
@@ -140,10 +148,12 @@ class Scan:
                     break
         finally:
             self.source.close()
-        if self.format is None and self.tally.bytes_read and self.tally.count:
+        if self.format is None and self.tally.bytes_read and (self.tally.count or self.tally.among):
             known = ", ".join(f.name for f in FORMATS)
             raise CheckError(f"no line of {path} read in the window has a timestamp in a known format ({known})")
         self.tally.format = self.format.name if self.format else None
+        if self.ratio and self.of is None:
+            self.tally.matching_among = self.tally.count  # every matching line is among all lines
         return self.tally
 
     def _backwards(self, file: LogFile) -> bool:
@@ -185,16 +195,33 @@ class Scan:
     def _block(self, data: bytes) -> bool:
         """Tally a block of whole lines; True when its first stamped line is older than the window."""
         first = self._edge(data, reverse=False)
-        matched = self.matcher.lines(data)
         inside = first is None or first >= self.since
-        for start, end in matched:
-            if inside:
-                self._count(data[start:end])
-                continue
-            at = self._line_time(data, start, end)
-            if at is not None and at >= self.since:
-                self._count(data[start:end])
+        for start, end in self._in_window(data, self.matcher.lines(data), inside):
+            self._count(data[start:end])
+        if self.ratio:
+            self.tally.among += self._among(data, inside)
         return not inside
+
+    def _in_window(self, data: bytes, spans: list[tuple[int, int]], inside: bool) -> list[tuple[int, int]]:
+        """The lines (spans of `data`) whose time lies in the window: all of them when the whole block does."""
+        if inside:
+            return spans
+        return [(start, end) for start, end in spans
+                if (at := self._line_time(data, start, end)) is not None and at >= self.since]
+
+    def _among(self, data: bytes, inside: bool) -> int:
+        """How many lines of the block in the window match `of`, or how many lines it has there without `of`."""
+        if self.of is not None:
+            return len(self._in_window(data, self.of.lines(data), inside))
+        if inside:
+            return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+        count, at = 0, None
+        for start, end in _lines_forwards(data):  # each line's own time, else the one above it (as _line_time)
+            found = self._stamp(data[start:end])
+            at = found[0] if found is not None else at
+            if at is not None and at >= self.since:
+                count += 1
+        return count
 
     def _edge(self, data: bytes, *, reverse: bool) -> float | None:
         """The time of the first (or last) line of the block that has one."""
@@ -224,8 +251,16 @@ class Scan:
         return self.format.stamp(line, self.clock)
 
     def _count(self, line: bytes) -> None:
-        """Count one matching line in the window under its normalised message."""
+        """Count one matching line in the window under its normalised message (and its client, if asked)."""
         self.tally.count += 1
+        if self.ratio and self.of is not None and self.of.regex.search(line):
+            self.tally.matching_among += 1
+        if self.client is not None:
+            found = self.client.search(line)
+            if found is not None and found.group(1):
+                self.tally.clients[found.group(1).decode("utf-8", "replace")] += 1
+            else:
+                self.tally.no_client += 1
         found = self._stamp(line)
         if found is not None:
             line = line[:found[1][0]] + line[found[1][1]:]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.errors import suggest
-from opsverify.spec.models.common import Item, Model
-from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT
+from opsverify.spec.models.common import Entry, Item, Model
+from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT, SizeT
 from opsverify.spec.units import Duration
 
 
@@ -46,9 +46,20 @@ def _sshd(value: Any) -> Any:
     return {str(k).lower(): ({True: "yes", False: "no"}[v] if isinstance(v, bool) else v) for k, v in value.items()}
 
 
+def _client(value: str) -> str:
+    """A regular expression with exactly one group: the part of a line that names the client."""
+    groups = re.compile(value).groups  # RegexT has checked that it compiles
+    if groups != 1:
+        found = f"{groups} groups" if groups else "no group"
+        raise ValueError(f'"{value}" has {found}; put the part of the line that names the client in exactly one '
+                         "group, like ^(\\S+) (write any other group as (?:…))")
+    return value
+
+
 Target = Annotated[str, AfterValidator(_target)]
 Socket = Annotated[str, AfterValidator(_socket)]
 Mode = Annotated[str, AfterValidator(_mode)]
+ClientT = Annotated[RegexT, AfterValidator(_client)]
 
 
 class HostFile(Item):
@@ -77,23 +88,43 @@ class HostLog(Item):
     warn_min: Count | None = None
     max_repeats: Count | None = None  # the same message more often than this fails
     warn_max_repeats: Count | None = None
+    max_ratio: RatioT | None = None  # matching lines as a share of the window's lines (those matching `of`)
+    warn_max_ratio: RatioT | None = None
+    of: RegexT | None = None  # the ratio's denominator: lines matching this; default every line
+    max_client_share: RatioT | None = None  # the busiest client's share of the matching lines
+    warn_max_client_share: RatioT | None = None
+    client: ClientT = r"^(\S+)"  # its group is a line's client; default the remote address of nginx/Apache logs
 
     @model_validator(mode="after")
     def _has_a_limit(self) -> HostLog:
-        """A log check without a limit could never fail."""
-        limits = (self.max, self.warn_max, self.min, self.warn_min, self.max_repeats, self.warn_max_repeats)
+        """A log check without a limit could never fail; `of` and `client` without their limit would do nothing."""
+        limits = (self.max, self.warn_max, self.min, self.warn_min, self.max_repeats, self.warn_max_repeats,
+                  self.max_ratio, self.warn_max_ratio, self.max_client_share, self.warn_max_client_share)
         if all(v is None for v in limits):
-            raise ValueError("give a limit: max, min and/or max_repeats (or their warn_ twins)")
+            raise ValueError("give a limit: max, min and/or max_repeats (or their warn_ twins), "
+                             "or a share: max_ratio, max_client_share")
+        if self.of is not None and self.max_ratio is None and self.warn_max_ratio is None:
+            raise ValueError("`of` is the denominator of max_ratio; give max_ratio or warn_max_ratio with it")
+        if "client" in self.model_fields_set and self.max_client_share is None and self.warn_max_client_share is None:
+            raise ValueError("`client` is read only for max_client_share; give max_client_share or "
+                             "warn_max_client_share with it")
         return self
 
 
 class Pm2(Model):
-    """Apps run by PM2 on the host: online, and restarted at most `max_restarts` times."""
+    """Apps run by PM2 on the host: online, restarted at most `max_restarts` times, using at most `max_memory`."""
 
     apps: tuple[str, ...] = ()  # must be online; empty: every app PM2 knows
     max_restarts: Count | None = None  # PM2's restart counter of each app
     warn_max_restarts: Count | None = None
+    max_memory: SizeT | None = None  # each app's memory (RSS) as PM2 reports it (`monit.memory` of `pm2 jlist`)
+    warn_max_memory: SizeT | None = None
     home: str | None = None  # PM2_HOME; default the connecting user's ~/.pm2
+
+    @property
+    def limits_memory(self) -> bool:
+        """Whether max_memory or warn_max_memory is set."""
+        return self.max_memory is not None or self.warn_max_memory is not None
 
 
 class HostContainers(Model):
@@ -113,6 +144,28 @@ class HostContainers(Model):
         return self
 
 
+class OldFiles(Entry):
+    """A folder (temporary files, uploads in progress) where no file may be older than `max_age`."""
+
+    path: str
+    max_age: DurationT = Field(gt=0)
+    warn_max_age: DurationT | None = Field(default=None, gt=0)
+    min_size: SizeT | None = None  # only files at least this large count
+    age_by: Literal["modified", "accessed"] = "modified"  # accessed: as a cleanup by `find -atime` sees files
+
+    @property
+    def name(self) -> str:
+        """The folder: the test id is `HOST:PATH`."""
+        return self.path
+
+
+class Crontab(Model):
+    """Cron jobs that must be set up: each pattern matches a job line of the user's crontab or the system's."""
+
+    user: str = "root"  # whose crontab `crontab -l -u USER` lists (reading another user's needs root: ?sudo=true)
+    expect: tuple[RegexT, ...] = Field(min_length=1)  # searched in each job line (comments and VAR= lines skipped)
+
+
 class Host(Item):
     """A machine: testinfra target, resource limits, what must run and listen, files and logs."""
 
@@ -123,6 +176,8 @@ class Host(Item):
     warn_max_memory_used: RatioT | None = None
     max_load: float | None = Field(default=None, ge=0)  # 5-minute load average per core
     warn_max_load: float | None = Field(default=None, ge=0)
+    max_cpu_used: RatioT | None = None  # busy share of all cores over a 1-second sample of /proc/stat
+    warn_max_cpu_used: RatioT | None = None
     services: tuple[str, ...] = ()
     processes: tuple[str, ...] = ()
     listening: tuple[Socket, ...] = ()
@@ -136,6 +191,18 @@ class Host(Item):
     max_pending_updates: Count | None = None  # package upgrades pending (apt-get -s dist-upgrade / dnf check-update)
     max_security_updates: Count | None = None  # of those, from a security source
     logs: tuple[HostLog, ...] = ()
+    old_files: tuple[OldFiles, ...] = ()
+    crontab: Crontab | None = None
+
+    @field_validator("old_files")
+    @classmethod
+    def _old_files_once(cls, entries: tuple[OldFiles, ...]) -> tuple[OldFiles, ...]:
+        """Each old_files folder once: the path is the test id."""
+        paths = [entry.path for entry in entries]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} is listed more than once; give each folder one entry")
+        return entries
 
     @property
     def url(self) -> str:
