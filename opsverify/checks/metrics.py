@@ -1,4 +1,5 @@
-"""Metrics: one number from SQL, PromQL, a JSON API or CloudWatch, bounded by min/max and warn_ twins."""
+"""Metrics: one number from SQL, PromQL, a JSON API or CloudWatch, bounded by min/max, by its change since the
+previous archived run (max_increase/max_decrease), and by their warn_ twins."""
 
 from __future__ import annotations
 
@@ -11,31 +12,91 @@ from opsverify.checks import CheckError, probe, timeout_of
 from opsverify.checks.aws.cloudwatch import metric_value
 from opsverify.checks.database import connection
 from opsverify.checks.http import MISSING, lookup, session
+from opsverify.checks.previous import previous
 from opsverify.checks.trust import bundle
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, passed, warning
+from opsverify.result import Result, Status
 from opsverify.spec.models.metrics import Metric
 from opsverify.spec.secret import Secret
+from opsverify.spec.units import Ratio, format_percent
+
+Finding = tuple[Status, str]  # one verdict on the number and the words that explain it
+_ORDER = (Status.FAILED, Status.WARNING, Status.PASSED)  # the most serious finding decides
 
 
 @probe
 def value(metric: Metric, *, context: RunContext | None = None) -> Result:
-    """The metric's number against its bounds: below min or above max fails, past a warn_ level warns."""
+    """The metric's number against its bounds and its change since the previous run: past a limit fails,
+    past a warn_ level warns."""
     read = {"sql": lambda: _sql(metric, context), "prometheus": lambda: _promql(metric), "http": lambda: _json(metric),
             "cloudwatch": lambda: _cloudwatch(metric, context)}
     number, source = read[metric.kind]()
+    evidence: dict[str, Any] = {"source": source, "value": number}  # `value` is what the next run compares with
+    said = f"{metric.name} is {_show(number)}"
+    findings = _bounds(metric, number)
+    if any(limit is not None for limit in metric.change_limits):
+        past = previous(context, "value")
+        if past is None:
+            findings.append((Status.PASSED, "no earlier archived run of this check to compare with yet "
+                                            "(this value is kept for the next run)"))
+        else:
+            was = float(past.entry["evidence"]["value"])
+            said += f" (was {_show(was)} on {past.started[:10]})"
+            evidence.update(previous=was, since=past.run)
+            findings.append(_change(metric, number, was))
+    limits = ", ".join(f"{word} {_level(v)}" for word, v in (
+        ("min", metric.min), ("max", metric.max), ("max_increase", metric.max_increase),
+        ("max_decrease", metric.max_decrease)) if v is not None)
+    status = min((s for s, _ in findings), key=lambda s: _ORDER.index(s))
+    shown = "; ".join(text for s, text in findings if s is status)
+    return Result(status, f"{said}; {shown}", value=number, limit=limits or None, evidence=evidence)
+
+
+def _bounds(metric: Metric, number: float) -> list[Finding]:
+    """The first of min, max, warn_min, warn_max the number is outside of, else the bounds it is within."""
     bounds = ", ".join(f"{word} {_show(v)}" for word, v in (("min", metric.min), ("max", metric.max))
                        if v is not None)
-    kw: dict[str, Any] = {"value": number, "limit": bounds or None, "evidence": {"source": source}}
-    said = f"{metric.name} is {_show(number)}"
     for bound, word, outside, verdict in (
-            (metric.min, "under its minimum", number < (metric.min or 0), failed),
-            (metric.max, "over its maximum", number > (metric.max or 0), failed),
-            (metric.warn_min, "under its warning minimum", number < (metric.warn_min or 0), warning),
-            (metric.warn_max, "over its warning maximum", number > (metric.warn_max or 0), warning)):
+            (metric.min, "under its minimum", number < (metric.min or 0), Status.FAILED),
+            (metric.max, "over its maximum", number > (metric.max or 0), Status.FAILED),
+            (metric.warn_min, "under its warning minimum", number < (metric.warn_min or 0), Status.WARNING),
+            (metric.warn_max, "over its warning maximum", number > (metric.warn_max or 0), Status.WARNING)):
         if bound is not None and outside:
-            return verdict(f"{said}; {word} {_show(bound)}", **kw)
-    return passed(f"{said}; {bounds or 'within its warning levels'}", **kw)
+            return [(verdict, f"{word} {_show(bound)}")]
+    if all(v is None for v in (metric.min, metric.max, metric.warn_min, metric.warn_max)):
+        return []
+    return [(Status.PASSED, bounds or "within its warning levels")]
+
+
+def _change(metric: Metric, number: float, was: float) -> Finding:
+    """The rise or fall since the previous value against max_increase/max_decrease (a number, or a share of it)."""
+    delta = round(number - was, 10)  # 95.3 - 90.3 is 5, not 5.000000000000001
+    if delta == 0:
+        return Status.PASSED, "unchanged"
+    rose = delta > 0
+    limit, warn = (metric.max_increase, metric.warn_max_increase) if rose else \
+        (metric.max_decrease, metric.warn_max_decrease)
+    share = abs(delta) / abs(was) if was else math.inf
+    moved = f"{'rose' if rose else 'fell'} by {_show(abs(delta))}"
+    if isinstance(limit, Ratio) or isinstance(warn, Ratio):
+        moved += f" ({format_percent(round(share, 3))})" if was else " from 0"
+
+    def over(level: float) -> bool:
+        """Whether the change is past a level: a share of the previous value, or a number."""
+        return share > level if isinstance(level, Ratio) else abs(delta) > level
+
+    if limit is not None and over(limit):
+        return Status.FAILED, f"{moved}, limit {_level(limit)}"
+    if warn is not None and over(warn):
+        return Status.WARNING, f"{moved}, warning level {_level(warn)}"
+    shown = limit if limit is not None else warn
+    return Status.PASSED, moved + (f", {'limit' if limit is not None else 'warning level'} {_level(shown)}"
+                                   if shown is not None else "")
+
+
+def _level(level: float) -> str:
+    """A limit as written: 5, 97.5, or 10%."""
+    return str(level) if isinstance(level, Ratio) else _show(level)
 
 
 def _show(number: float) -> str:

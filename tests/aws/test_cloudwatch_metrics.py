@@ -50,7 +50,7 @@ def check(endpoint: str, statistic: str = "Sum", window: str = "24h", alb: str =
 def test_the_sum_over_the_window_passes_under_its_maximum(cloudwatch: Any, account: str) -> None:
     result = check(account)
     assert (result.status, result.reason, result.value) == (Status.PASSED, "alb-5xx is 30; max 50", 30)
-    assert result.evidence == {"source": f"{SOURCE} Sum over 24h"}
+    assert result.evidence == {"source": f"{SOURCE} Sum over 24h", "value": 30}
 
 
 def test_over_its_maximum_fails(cloudwatch: Any, account: str) -> None:

@@ -44,11 +44,11 @@ def test_a_number_in_a_json_answer_is_graded(api: HttpServer) -> None:
         metric(api, "/api/method/compliance", "message.checks.0.value", "max: 2"),
         metric(api, "/api/method/compliance", "message.checks", "max: 0"))))
     assert (low.status, low.reason) == (Status.FAILED, "message.score is 72.5; under its minimum 80")
-    assert low.evidence == {"source": "JSON message.score"}
+    assert low.evidence == {"source": "JSON message.score", "value": 72.5}
     assert (fine.status, fine.reason) == (Status.PASSED, "soft is 72.5; min 70")
     assert (nested.status, nested.reason) == (Status.FAILED, "message.checks.0.value is 3; over its maximum 2")
     assert (listed.status, listed.reason) == (Status.FAILED, "message.checks is 1; over its maximum 0")
-    assert listed.evidence == {"source": "JSON message.checks (entries counted)"}
+    assert listed.evidence == {"source": "JSON message.checks (entries counted)", "value": 1}
     assert TOKEN in api.requests[0].headers["Authorization"]
 
 
@@ -58,7 +58,7 @@ def test_json_path_dot_counts_a_top_level_list(api: HttpServer) -> None:
         for name, path, bounds in (("new-issues", "/issues/", "max: 0"), ("alert-rules", "/rules/", "min: 1"),
                                    ("open-issues", "/issues/", "max: 5"))))
     assert (issues.status, issues.reason) == (Status.FAILED, "new-issues is 2; over its maximum 0")
-    assert issues.evidence == {"source": "JSON top level (entries counted)"}
+    assert issues.evidence == {"source": "JSON top level (entries counted)", "value": 2}
     assert (rules.status, rules.reason) == (Status.FAILED, "alert-rules is 0; under its minimum 1")
     assert (fine.status, fine.reason) == (Status.PASSED, "open-issues is 2; max 5")
 

@@ -108,7 +108,7 @@ def test_promql_against_a_real_prometheus(prometheus: PrometheusServer) -> None:
         "name: five-hundreds, query: 'sum(rate(nginx_http_requests_total{status=~\"5..\"}[5m]))', max: 1",
         "name: broken, query: 'sum(up{', max: 1"))
     assert up.status is Status.PASSED and up.reason == "self-up is 1; min 1"
-    assert up.evidence == {"source": "PromQL"}
+    assert up.evidence == {"source": "PromQL", "value": 1}
     assert under.status is Status.FAILED and under.reason == "targets is 1; under its minimum 2"
     assert series.status is Status.ERROR
     assert re.fullmatch(r"the query of gc-pauses returned \d+ series \(aggregate them, e.g. with sum\(\) or max\(\)\)",

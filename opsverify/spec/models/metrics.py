@@ -1,15 +1,35 @@
-"""Business and compliance numbers from SQL, PromQL, a JSON API or CloudWatch, each bounded by min and/or max."""
+"""Business and compliance numbers from SQL, PromQL, a JSON API or CloudWatch, each bounded by min and/or max
+and by its change since the previous archived run."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl
 from opsverify.spec.types import DurationT, HeadersT, Name, SecretUrlT
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, Ratio, parse_ratio
+
+
+def _change(value: Any) -> float:
+    """A change limit: a number in the metric's own unit (`5`), or a Ratio of the previous value (`50%`)."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return parse_ratio(value)
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None:
+        raise ValueError(f"{value!r} is not a change; write a number in the metric's unit (5) or a share of the "
+                         "previous value (10%)")
+    if number < 0:
+        raise ValueError(f"{value!r} is negative; give the size of the change (max_decrease: 5 means a fall of 5)")
+    return number
+
+
+ChangeT = Annotated[Ratio | float, BeforeValidator(_change), PlainSerializer(str)]
 
 
 class CloudWatchMetric(Model):
@@ -46,6 +66,10 @@ class Metric(Item):
     warn_min: float | None = None
     max: float | None = None
     warn_max: float | None = None
+    max_increase: ChangeT | None = None  # since the previous archived run: 5 (the metric's unit) or 50% (of it)
+    warn_max_increase: ChangeT | None = None
+    max_decrease: ChangeT | None = None
+    warn_max_decrease: ChangeT | None = None
 
     @model_validator(mode="after")
     def _one_source_and_a_bound(self) -> Metric:
@@ -57,9 +81,14 @@ class Metric(Item):
             raise ValueError("give one source: database + sql, prometheus + query, http + json_path, or cloudwatch")
         if None in forms[used[0]]:
             raise ValueError(f"give both {used[0][0]} and {used[0][1]}")
-        if all(v is None for v in (self.min, self.warn_min, self.max, self.warn_max)):
-            raise ValueError("give a bound: min and/or max (or their warn_ twins)")
+        if all(v is None for v in (self.min, self.warn_min, self.max, self.warn_max, *self.change_limits)):
+            raise ValueError("give a bound: min and/or max, max_increase and/or max_decrease (or their warn_ twins)")
         return self
+
+    @property
+    def change_limits(self) -> tuple[float | None, ...]:
+        """max_increase, warn_max_increase, max_decrease, warn_max_decrease."""
+        return self.max_increase, self.warn_max_increase, self.max_decrease, self.warn_max_decrease
 
     @property
     def kind(self) -> str:
