@@ -1,4 +1,5 @@
-"""AWS: ECS services, RDS instances and their backups, ElastiCache, CloudWatch alarms, load balancer targets."""
+"""AWS: ECS, RDS and its backups, ElastiCache, CloudWatch alarms, load balancer targets, security groups,
+log retention, IAM users and ECR image scans."""
 
 from opsverify.checks import aws
 from opsverify.plugin import check, expect
@@ -36,4 +37,34 @@ def test_cloudwatch_alarms_ok(result):
 
 @check("aws.elb.targets", over=aws.target_groups, area="health")
 def test_alb_targets_healthy(result):
+    expect(result)
+
+
+@check("aws.ec2.open_to_internet", over=aws.security_groups, area="security")
+def test_security_groups_closed(result):
+    expect(result)
+
+
+@check("aws.logs.retention", over=aws.log_groups, area="compliance")
+def test_log_group_retention(result):
+    expect(result)
+
+
+@check("aws.iam.console_mfa", over=aws.iam_console, cadence="monthly", area="security")
+def test_iam_console_users_have_mfa(result):
+    expect(result)
+
+
+@check("aws.iam.access_keys", over=aws.iam_keys, cadence="monthly", area="security")
+def test_iam_access_keys_rotated(result):
+    expect(result)
+
+
+@check("aws.iam.admins", over=aws.iam_admins, cadence="monthly", area="compliance")
+def test_iam_admins_approved(result):
+    expect(result)
+
+
+@check("aws.ecr.scan_findings", over=aws.images, cadence="weekly", area="security")
+def test_ecr_image_scan_findings(result):
     expect(result)

@@ -79,3 +79,55 @@ def test_names_listed_twice_are_errors() -> None:
         "environment: x\naws: {region: eu-west-1, rds: [{instance: db}, {instance: db}]}\n").message
     assert "'a' is listed twice" in one(
         "environment: x\naws: {region: eu-west-1, ecs: [{cluster: c, services: [a, a]}]}\n").message
+
+
+REVIEWS = """\
+    environment: prod
+    aws:
+      region: us-east-1
+      security_groups: {vpc: vpc-0abc12345, public_ports: [443]}
+      log_groups:
+        - {group: /ecs/production/application, min_days: 30}
+        - {prefix: /ecs/production/security, min_days: 90, warn_min_days: 120, severity: P1}
+      iam:
+        max_access_key_age: 90d
+        approved_admins: [alice]
+        cadence: quarterly
+      ecr:
+        - {repository: team/solemate-backend, max_severity: high}
+        - {repository: solemate-backend, tag: v1.4.2}
+    """
+
+
+def test_the_review_keys_load_into_items() -> None:
+    env = ok(REVIEWS)
+    (groups,) = aws.security_groups(env)
+    assert (groups.name, groups.url, env.aws.security_groups.public_ports) == (
+        "vpc-0abc12345", "https://ec2.us-east-1.amazonaws.com", (443,))
+    assert [(t.name, t.severity) for t in aws.log_groups(env)] == [("/ecs/production/application", "P2"),
+                                                                    ("/ecs/production/security", "P1")]
+    assert [(t.name, t.cadence) for t in aws.iam_console(env) + aws.iam_keys(env) + aws.iam_admins(env)] == [
+        ("iam", "quarterly")] * 3
+    assert str(env.aws.iam.max_access_key_age) == "90d"
+    assert [(t.name, t.url) for t in aws.images(env)] == [
+        ("team/solemate-backend:latest", "https://api.ecr.us-east-1.amazonaws.com"),
+        ("solemate-backend:v1.4.2", "https://api.ecr.us-east-1.amazonaws.com")]
+
+
+def test_review_mistakes_name_their_key() -> None:
+    head = "environment: x\naws:\n  region: eu-west-1\n"
+    at(one(head + "  security_groups: {groups: [web]}\n"), 4, "aws.security_groups.groups[0]",
+       "'web' is not a security group id; write it like sg-0abc12345")
+    at(one(head + "  security_groups: {vpc: vpc-main}\n"), 4, "aws.security_groups.vpc", "not a VPC id")
+    at(one(head + "  security_groups: {public_ports: [0]}\n"), 4, "aws.security_groups.public_ports[0]")
+    at(one(head + "  log_groups: [{group: /a, prefix: /b, min_days: 7}]\n"), 4, "aws.log_groups[0]",
+       "give either group (one log group's name) or prefix")
+    at(one(head + "  log_groups: [{group: /a}]\n"), 4, "aws.log_groups[0].min_days", "required")
+    at(one(head + "  iam: {max_access_key_age: 90 days}\n"), 4, "aws.iam.max_access_key_age")
+    at(one(head + "  iam: {approved_admin: [alice]}\n"), 4, "aws.iam.approved_admin", "approved_admins")
+    at(one(head + "  ecr: [{repository: Shop}]\n"), 4, "aws.ecr[0].repository", "not an ECR repository name")
+    at(one(head + "  ecr: [{repository: shop, max_severity: severe}]\n"), 4, "aws.ecr[0].max_severity")
+    assert "'/a' is listed twice" in one(head + "  log_groups: [{group: /a, min_days: 1}, {prefix: /a, min_days: 2}]\n"
+                                         ).message
+    twice = one(head + "  ecr: [{repository: shop}, {repository: shop, tag: latest}]\n")
+    assert "'shop:latest' is listed twice" in twice.message

@@ -16,12 +16,11 @@ from typing import Any, cast
 from opsverify.checks import CheckError, probe, timeout_of
 from opsverify.result import Result, failed
 from opsverify.spec import Environment
-from opsverify.spec.models.aws import Aws, EcsCluster, RdsInstance
+from opsverify.spec.models.aws import Aws, EcsCluster, Iam, RdsInstance
 from opsverify.spec.models.common import Entry
 from opsverify.spec.units import Duration
 
-IAM_PREFIX = {"ecs": "ecs", "rds": "rds", "elasticache": "elasticache", "cloudwatch": "cloudwatch",
-              "elbv2": "elasticloadbalancing"}
+IAM_PREFIX = {"elbv2": "elasticloadbalancing"}  # where the API's name is not its IAM action prefix
 _REJECTED = {"InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "ExpiredToken",
              "ExpiredTokenException", "InvalidSignatureException", "AuthFailure", "InvalidAccessKeyId"}
 _DENIED = {"UnauthorizedOperation", "AuthorizationError", "UnauthorizedException"}
@@ -36,9 +35,9 @@ class Target:
     """One thing an `aws:` check looks at, with the section it belongs to; `name` is its test id."""
 
     aws: Aws
-    api: str  # the boto3 client: ecs, rds, elasticache, cloudwatch, elbv2
+    api: str  # the boto3 client: ecs, rds, elasticache, cloudwatch, elbv2, ec2, logs, iam, ecr
     name: str
-    entry: Entry | None = None  # the nested entry with its own keys (ECS cluster, RDS instance, alarms)
+    entry: Entry | None = None  # the nested entry with its own keys (ECS cluster, RDS instance, alarms, ...)
     service: str | None = None  # ECS: the one service; None: every service of the cluster
 
     @property
@@ -79,7 +78,9 @@ class Target:
     @property
     def url(self) -> str:
         """The API endpoint (the probe pool caps concurrency per endpoint)."""
-        host = {"cloudwatch": "monitoring", "elbv2": "elasticloadbalancing"}.get(self.api, self.api)
+        if self.api == "iam":  # a global service
+            return self.aws.endpoint_url or "https://iam.amazonaws.com"
+        host = {"cloudwatch": "monitoring", "elbv2": "elasticloadbalancing", "ecr": "api.ecr"}.get(self.api, self.api)
         return self.aws.endpoint_url or f"https://{host}.{self.aws.region}.amazonaws.com"
 
 
@@ -116,6 +117,46 @@ def alarms(env: Environment) -> list[Target]:
 def target_groups(env: Environment) -> list[Target]:
     """One item per load balancer target group."""
     return [Target(env.aws, "elbv2", name) for name in env.aws.target_groups] if env.aws else []
+
+
+def security_groups(env: Environment) -> list[Target]:
+    """One item for the security groups, named by their VPC (`security-groups` without one)."""
+    if env.aws is None or env.aws.security_groups is None:
+        return []
+    spec = env.aws.security_groups
+    return [Target(env.aws, "ec2", spec.vpc or "security-groups", spec)]
+
+
+def log_groups(env: Environment) -> list[Target]:
+    """One item per CloudWatch log group or prefix, named by it."""
+    return [Target(env.aws, "logs", g.name, g) for g in env.aws.log_groups] if env.aws else []
+
+
+def images(env: Environment) -> list[Target]:
+    """One item per ECR image, named repository:tag."""
+    return [Target(env.aws, "ecr", i.name, i) for i in env.aws.ecr] if env.aws else []
+
+
+def _iam(env: Environment, wanted: Callable[[Iam], object]) -> list[Target]:
+    """The `iam` item (id `iam`) when its keys ask for this review."""
+    if env.aws is None or env.aws.iam is None or not wanted(env.aws.iam):
+        return []
+    return [Target(env.aws, "iam", "iam", env.aws.iam)]
+
+
+def iam_console(env: Environment) -> list[Target]:
+    """The IAM review of console users without MFA (on unless `console_mfa: false`)."""
+    return _iam(env, lambda iam: iam.console_mfa)
+
+
+def iam_keys(env: Environment) -> list[Target]:
+    """The IAM review of access key age, where a limit is set."""
+    return _iam(env, lambda iam: iam.max_access_key_age or iam.warn_max_access_key_age)
+
+
+def iam_admins(env: Environment) -> list[Target]:
+    """The IAM review of administrators, where `approved_admins` is given (an empty list: no one)."""
+    return _iam(env, lambda iam: iam.approved_admins is not None)
 
 
 def cluster_of(target: Target) -> EcsCluster:
@@ -165,6 +206,12 @@ def answers(target: Target, missing: str | None = None) -> Iterator[None]:
         if "AccessDenied" in code or code in _DENIED:
             raise CheckError(f"{action} denied: {message}") from exc
         raise CheckError(f"{action} failed: {code}: {message}") from exc
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of an exception ('' when it is not an AWS error response)."""
+    response = getattr(exc, "response", None)
+    return str((response.get("Error") or {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 def _error(response: dict[str, Any]) -> tuple[str, str]:

@@ -1,15 +1,16 @@
-"""An AWS account through its APIs: ECS services, RDS instances, ElastiCache, CloudWatch alarms, ALB targets."""
+"""An AWS account through its APIs: ECS services, RDS instances, ElastiCache, CloudWatch alarms, ALB targets,
+security groups, log group retention, IAM users and ECR image scans."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, field_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from opsverify.spec.models.common import Entry
-from opsverify.spec.types import Count, DurationT, Name, WebUrl
+from opsverify.spec.types import Count, DurationT, Name, Port, WebUrl
 
 
 def _unique(names: Sequence[str], what: str = "") -> Any:
@@ -33,6 +34,30 @@ def _region(value: str) -> str:
 
 
 Region = Annotated[str, AfterValidator(_region)]
+
+
+def _resource_id(kind: str, prefix: str) -> Any:
+    """A validator of AWS resource ids such as sg-0abc12345 (security group) or vpc-0abc12345 (VPC)."""
+
+    def check(value: str) -> str:
+        """The id, once it looks like one."""
+        if not re.fullmatch(rf"{prefix}-[0-9a-f]+", value):
+            raise ValueError(f"{value!r} is not a {kind} id; write it like {prefix}-0abc12345")
+        return value
+
+    return AfterValidator(check)
+
+
+def _repository(value: str) -> str:
+    """An ECR repository name such as solemate-backend or team/app."""
+    if not re.fullmatch(r"[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*", value):
+        raise ValueError(f"{value!r} is not an ECR repository name (lower-case letters, digits, . _ - and /)")
+    return value
+
+
+GroupId = Annotated[str, _resource_id("security group", "sg")]
+VpcId = Annotated[str, _resource_id("VPC", "vpc")]
+Repository = Annotated[str, AfterValidator(_repository)]
 
 
 class EcsCluster(Entry):
@@ -59,6 +84,57 @@ class Alarms(Entry):
     ignore: tuple[str, ...] = ()
 
 
+class SecurityGroups(Entry):
+    """Security groups whose inbound rules open nothing but `public_ports` to 0.0.0.0/0 or ::/0."""
+
+    public_ports: tuple[Port, ...] = (80, 443)
+    groups: tuple[GroupId, ...] = ()  # only these groups; empty: every group (of `vpc`)
+    vpc: VpcId | None = None  # only the groups of this VPC
+
+
+class LogGroup(Entry):
+    """CloudWatch log groups, one by name or all under a prefix, that keep their logs at least `min_days`."""
+
+    group: str | None = None
+    prefix: str | None = None
+    min_days: Count  # retentionInDays at least this; "never expire" is enough
+    warn_min_days: Count | None = None
+
+    @model_validator(mode="after")
+    def _group_or_prefix(self) -> LogGroup:
+        """Exactly one of group and prefix."""
+        if (self.group is None) == (self.prefix is None):
+            raise ValueError("give either group (one log group's name) or prefix (every group under it)")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The test id: the group's name or the prefix."""
+        return self.group or self.prefix or ""
+
+
+class Iam(Entry):
+    """The account's IAM users: console sign-in only with MFA, access keys rotated, administrators approved."""
+
+    console_mfa: bool = True  # users with a console password must have an MFA device
+    max_access_key_age: DurationT | None = None  # active access keys no older than this
+    warn_max_access_key_age: DurationT | None = None
+    approved_admins: tuple[str, ...] | None = None  # the users who may hold AdministratorAccess; None: not reviewed
+
+
+class EcrImage(Entry):
+    """An ECR image whose latest scan found nothing above `max_severity`."""
+
+    repository: Repository
+    tag: Name = "latest"
+    max_severity: Literal["low", "medium", "high", "critical"] = "medium"  # medium: nothing high or critical
+
+    @property
+    def name(self) -> str:
+        """The test id: repository:tag."""
+        return f"{self.repository}:{self.tag}"
+
+
 class Aws(Entry):
     """One AWS region of one account, reached with boto3's usual credentials (or `profile`)."""
 
@@ -70,6 +146,10 @@ class Aws(Entry):
     elasticache: Names = ()  # replication groups or cache clusters
     alarms: Alarms | None = None
     target_groups: Names = ()  # ALB/NLB target groups by name
+    security_groups: SecurityGroups | None = None
+    log_groups: tuple[LogGroup, ...] = ()
+    iam: Iam | None = None
+    ecr: tuple[EcrImage, ...] = ()
 
     @field_validator("ecs")
     @classmethod
@@ -84,3 +164,10 @@ class Aws(Entry):
         """Each instance once, so that every test id is unique."""
         _unique([i.instance for i in instances], "instance ")
         return instances
+
+    @field_validator("log_groups", "ecr")
+    @classmethod
+    def _one_entry_per_name(cls, entries: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Each log group, prefix and image once, so that every test id is unique."""
+        _unique([e.name for e in entries])
+        return entries
