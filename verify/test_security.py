@@ -1,7 +1,7 @@
 """Security posture: headers, session cookies, exposed paths, debug pages, redirects, TLS, ports, dependencies."""
 
-from opsverify.checks.security import (audit_items, cookie_items, debug_items, exposure_items, header_items,
-                                       port_items, redirect_items, sites, tls_items)
+from opsverify.checks.security import (audit_items, cookie_items, debug_items, exposure_items, freshness_items,
+                                       header_items, port_items, redirect_items, sites, tls_items)
 from opsverify.checks.security import exposure
 from opsverify.plugin import check, expect
 
@@ -53,4 +53,9 @@ def test_open_ports(result):
 
 @check("security.audit.dependencies", over=audit_items, cadence="weekly", area="security")
 def test_dependency_audit(result):
+    expect(result)
+
+
+@check("security.outdated.freshness", over=freshness_items, cadence="weekly", area="security")
+def test_dependency_freshness(result):
     expect(result)

@@ -187,6 +187,11 @@ def audit_items(env: Environment) -> list[Audit]:
     return [Audit(env.security, audit) for audit in env.security.dependency_audit]
 
 
+def freshness_items(env: Environment) -> list[Audit]:
+    """The `dependency_audit` entries that set an outdated-packages limit (same ids as the audit's)."""
+    return [item for item in audit_items(env) if item.audit.checks_freshness]
+
+
 def tls_items(env: Environment) -> list[Tls]:
     """A protocol check (minimum TLSv1.2) per HTTPS base URL whose host and port no `tls:` min_version covers."""
     if env.security is None:

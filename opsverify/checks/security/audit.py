@@ -28,10 +28,9 @@ SHOWN = 5
 def dependencies(item: Audit, *, context: RunContext | None = None) -> Result:
     """Parse the lockfile (local or on a `hosts` machine), look its packages up, grade against max_severity."""
     audit = item.audit
-    packages = parse(audit.lockfile, _read(item, context))
+    packages, unchecked = locked(item, context)
     if not packages:
         return skipped(f"{audit.lockfile} lists no packages")
-    unchecked = {p: p.problem for p in packages if p.problem}
     found = lookup(audit.advisories, [p for p in packages if not p.problem], float(timeout_of(item)))
     unchecked.update(found.unchecked)
     findings = [(p, a) for p, advisories in found.found.items() for a in advisories]
@@ -41,13 +40,14 @@ def dependencies(item: Audit, *, context: RunContext | None = None) -> Result:
     evidence = {"lockfile": audit.lockfile, "packages": len(packages), "checked": len(found.found),
                 "unchecked": len(unchecked), "source": found.label, "findings": [_finding(p, a) for p, a in findings],
                 "newest_advisory": found.newest.isoformat() if found.newest else None}
-    not_checked = f"; {_unchecked(unchecked, len(packages))}" if unchecked else ""
+    not_checked = unchecked_summary(unchecked, len(packages)) if unchecked else ""
     if over:
-        return failed(f"{_count(over)} above {audit.max_severity} in {audit.lockfile}: {_list(over)}{not_checked}",
+        return failed(f"{_count(over)} above {audit.max_severity} in {audit.lockfile}: {_list(over)}"
+                      f"{'; ' + not_checked if not_checked else ''}",
                       value=len(over), unit="vulnerabilities", limit=audit.max_severity, evidence=evidence)
     if unchecked:
-        return error(_unchecked(unchecked, len(packages)) + (f"; {_count(under)} at or below {audit.max_severity} "
-                                                             f"among the rest" if under else ""), evidence=evidence)
+        return error(not_checked + (f"; {_count(under)} at or below {audit.max_severity} among the rest"
+                                    if under else ""), evidence=evidence)
     if under:
         return warning(f"{_count(under)} at or below {audit.max_severity}: {_list(under)}", value=len(under),
                        unit="vulnerabilities", limit=audit.max_severity, evidence=evidence)
@@ -59,7 +59,13 @@ def dependencies(item: Audit, *, context: RunContext | None = None) -> Result:
                   unit="vulnerabilities", limit=audit.max_severity, evidence=evidence)
 
 
-def _read(item: Audit, context: RunContext | None) -> bytes:
+def locked(item: Audit, context: RunContext | None) -> tuple[list[Package], dict[Package, str]]:
+    """The lockfile's packages, and those that cannot be looked up (no pinned version, ...) with the reason."""
+    packages = parse(item.audit.lockfile, read_lockfile(item, context))
+    return packages, {p: p.problem for p in packages if p.problem}
+
+
+def read_lockfile(item: Audit, context: RunContext | None) -> bytes:
     """The lockfile's bytes, from this machine or through testinfra from the host named in `host`."""
     audit = item.audit
     if audit.host is None:
@@ -96,7 +102,7 @@ def _count(findings: list[tuple[Package, Advisory]]) -> str:
     return f"{len(findings)} known vulnerabilit{'y' if len(findings) == 1 else 'ies'}"
 
 
-def _unchecked(unchecked: dict[Package, str], total: int) -> str:
+def unchecked_summary(unchecked: dict[Package, str], total: int) -> str:
     """`3 of 40 packages not checked: 2 not pinned to one version (Django>=4, ...), 1 ...`."""
     groups = Counter(reason.split(" (")[0] for reason in unchecked.values())
     names = ", ".join(p.name for p in list(unchecked)[:3]) + (", …" if len(unchecked) > 3 else "")
