@@ -1,4 +1,4 @@
-"""Applications of a known framework: debug mode off, dashboards private, workers running, jobs and errors."""
+"""Applications of a known framework: debug off, logging, deployment complete, dashboards private, workers, jobs."""
 
 from opsverify.plugin import check, expect, having
 
@@ -8,8 +8,33 @@ def _with_root(env):
     return [a for a in env.apps if a.root and a.framework in ("laravel", "frappe")]
 
 
+def _laravel(env):
+    """Laravel apps whose folder is given."""
+    return [a for a in _with_root(env) if a.framework == "laravel"]
+
+
 @check("apps.config.debug_off", over=_with_root, area="security")
 def test_app_debug_off(result):
+    expect(result)
+
+
+@check("apps.logconfig.log_settings", over=_laravel, area="health")
+def test_app_logging(result):
+    expect(result)
+
+
+@check("apps.deploy.dev_packages", over=_laravel, area="health")
+def test_app_no_dev_packages(result):
+    expect(result)
+
+
+@check("apps.deploy.migrations", over=lambda env: [a for a in _laravel(env) if a.database], area="health")
+def test_app_migrations_run(result):
+    expect(result)
+
+
+@check("apps.deploy.caches", over=_laravel, area="health")
+def test_app_caches_fresh(result):
     expect(result)
 
 

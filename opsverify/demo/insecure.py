@@ -9,6 +9,8 @@ DOTENV = b"""APP_NAME="Demo Print Shop"
 APP_ENV=production
 APP_KEY=base64:ZGVtby1vbmx5LW5vdC1hLXJlYWwta2V5LTAwMDA=
 APP_DEBUG=true
+LOG_CHANNEL=stack
+LOG_LEVEL=warning
 DB_CONNECTION=sqlite
 DB_PASSWORD=demo-only-not-a-secret
 MAIL_PASSWORD=demo-only-not-a-secret

@@ -1,4 +1,4 @@
-"""Throwaway databases on the machine's MariaDB and PostgreSQL: a Frappe site's tables and Laravel's failed_jobs."""
+"""Throwaway databases on MariaDB and PostgreSQL: a Frappe site's tables, Laravel's failed_jobs and migrations."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ LARAVEL_TABLE = {  # Laravel's own migration, as `php artisan migrate` creates i
     "postgresql": """CREATE TABLE failed_jobs (id bigserial PRIMARY KEY, uuid varchar(255) NOT NULL UNIQUE,
        connection text NOT NULL, queue text NOT NULL, payload text NOT NULL, exception text NOT NULL,
        failed_at timestamp(0) without time zone NOT NULL DEFAULT CURRENT_TIMESTAMP)""",
+}
+
+MIGRATIONS_TABLE = {  # as `php artisan migrate` creates it
+    "mariadb": """CREATE TABLE `migrations` (`id` int(10) unsigned NOT NULL AUTO_INCREMENT,
+       `migration` varchar(255) NOT NULL, `batch` int(11) NOT NULL, PRIMARY KEY (`id`))
+       ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci""",
+    "postgresql": """CREATE TABLE migrations (id serial PRIMARY KEY, migration varchar(255) NOT NULL,
+       batch integer NOT NULL)""",
 }
 
 
@@ -99,4 +107,11 @@ def frappe_db() -> Iterator[Db]:
 def laravel_db(request: pytest.FixtureRequest) -> Iterator[Db]:
     """A database `opsv_laravel_<random>` with Laravel's failed_jobs table, on MariaDB and on PostgreSQL."""
     with throwaway(request.param, "opsv_laravel_", (LARAVEL_TABLE[request.param],)) as db:
+        yield db
+
+
+@pytest.fixture(params=["mariadb", "postgresql"])
+def migrations_db(request: pytest.FixtureRequest) -> Iterator[Db]:
+    """A database `opsv_migrated_<random>` with Laravel's migrations table, on MariaDB and on PostgreSQL."""
+    with throwaway(request.param, "opsv_migrated_", (MIGRATIONS_TABLE[request.param],)) as db:
         yield db

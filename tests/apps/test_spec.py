@@ -46,6 +46,9 @@ def test_a_frappe_app_and_listed_dashboards() -> None:
     ("{name: a, framework: node, workers: {min: 2}}", "give workers.match"),
     ("{name: a, framework: node, workers: {match: '(', min: 1}}", "not a valid regular expression"),
     ("{name: a, framework: laravel, workers: {min: 0}}", "must be at least 1, got 0"),
+    ("{name: a, framework: node, log_levels: [error]}", "log_levels is for laravel apps, not node"),
+    ("{name: a, framework: laravel, log_levels: []}", "log_levels is empty"),
+    ("{name: a, framework: laravel, log_levels: [eror]}", "must be one of debug, info, notice, warning, error"),
 ])
 def test_keys_must_fit_the_framework(app: str, words: str) -> None:
     assert words in one(f"{HEAD}  - {app}\n").message

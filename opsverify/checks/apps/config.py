@@ -1,17 +1,20 @@
 """Debug mode left on: Laravel's APP_DEBUG (.env, or the cached config that wins over it), Frappe's developer_mode.
 
-The files read hold secrets (APP_KEY, database passwords): only APP_DEBUG, APP_ENV and
-developer_mode are ever looked at or reported.
+The files read hold secrets (APP_KEY, database passwords): this check looks at and reports only
+APP_DEBUG, APP_ENV and developer_mode. `laravel()` reads .env and the cached config for the other
+Laravel checks, which report only their own settings.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from opsverify.checks import CheckError, probe
 from opsverify.checks.apps import host_of, read, under
+from opsverify.checks.apps.phpconfig import NotPhpConfig, dig, literal, parse
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, passed, skipped, warning
 from opsverify.spec.models.apps import App
@@ -20,9 +23,39 @@ from opsverify.spec.models.hosts import Host
 ENV_FILE = ".env"
 CONFIG_CACHE = "bootstrap/cache/config.php"
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$")
-_APP_BLOCK = re.compile(r"^  'app' =>\s*array \((.*?)^  \),", re.M | re.S)
-_PHP_VALUE = r"(true|false|NULL|null|'(?:[^'\\]|\\.)*'|-?\d+)"
 _FALSE_WORDS = {"false", "(false)", "empty", "(empty)", "null", "(null)", "", "0"}  # Laravel's env(), then (bool)
+
+
+@dataclass(frozen=True)
+class Laravel:
+    """A Laravel app's settings as read from its host: .env (None: no file) and the cached config (None: none)."""
+
+    env_path: str
+    env: dict[str, str] | None
+    cache_path: str
+    cache: dict[str, Any] | None
+
+
+def laravel(app: App, host: Host) -> Laravel:
+    """ROOT/.env and ROOT/bootstrap/cache/config.php; CheckError when neither exists."""
+    env_path, cache_path = under(app, ENV_FILE), under(app, CONFIG_CACHE)
+    env_text, cache_text = read(host, env_path), read(host, cache_path)
+    if env_text is None and cache_text is None:
+        raise CheckError(f"there is no {env_path} (nor a cached config) on {host.name}: "
+                         "is root the Laravel app's folder?")
+    return Laravel(env_path, dotenv(env_text) if env_text is not None else None,
+                   cache_path, _config(cache_text, cache_path) if cache_text is not None else None)
+
+
+def _config(text: str, path: str) -> dict[str, Any]:
+    """A config:cache file as nested mappings."""
+    try:
+        config = parse(text)
+    except NotPhpConfig as exc:
+        raise CheckError(f"{path} is not a config:cache file opsverify can read: {exc}") from None
+    if not isinstance(config, dict):
+        raise CheckError(f"{path} does not return an array of settings")
+    return config
 
 
 @probe
@@ -61,17 +94,14 @@ def laravel_true(value: str | None) -> bool:
 
 def _laravel(app: App, host: Host, *, production: bool) -> Result:
     """The cached config when there is one (Laravel then ignores .env), else .env."""
-    env_path, cache_path = under(app, ENV_FILE), under(app, CONFIG_CACHE)
-    env_text, cache_text = read(host, env_path), read(host, cache_path)
-    if env_text is None and cache_text is None:
-        raise CheckError(f"there is no {env_path} (nor a cached config) on {host.name}: "
-                         "is root the Laravel app's folder?")
-    settings = dotenv(env_text) if env_text is not None else {}
+    found = laravel(app, host)
+    env_path, cache_path = found.env_path, found.cache_path
+    settings = found.env or {}
     file_debug = settings.get("APP_DEBUG")
-    evidence: dict[str, Any] = {"env_file": env_path if env_text is not None else None, "APP_DEBUG": file_debug,
-                                "APP_ENV": settings.get("APP_ENV"), "config_cache": cache_text is not None}
-    if cache_text is not None:
-        debug, app_env = _cached(cache_text, cache_path)
+    evidence: dict[str, Any] = {"env_file": env_path if found.env is not None else None, "APP_DEBUG": file_debug,
+                                "APP_ENV": settings.get("APP_ENV"), "config_cache": found.cache is not None}
+    if found.cache is not None:
+        debug, app_env = _cached(found.cache, cache_path)
         evidence.update(cached_debug=debug, cached_env=app_env)
         where = f"'debug' => {debug} in {cache_path}"
         if laravel_true(debug):
@@ -90,21 +120,20 @@ def _laravel(app: App, host: Host, *, production: bool) -> Result:
             return failed(said + ("" if plain else "; Laravel reads any value but false, 0, empty or null as on"),
                           evidence=evidence)
     if production and app_env != "production":
-        source = cache_path if cache_text is not None else env_path
+        source = cache_path if found.cache is not None else env_path
         local = "; under local, Telescope and Horizon let anyone in" if app_env == "local" else ""
         return failed(f"APP_ENV={app_env} in {source}; a production environment must run with APP_ENV=production"
                       f"{local}", evidence=evidence)
     return passed(said, evidence=evidence)
 
 
-def _cached(text: str, path: str) -> tuple[str, str]:
-    """'debug' and 'env' of the app block of a `php artisan config:cache` file, as PHP literals."""
-    block = _APP_BLOCK.search(text)
-    debug = re.search(rf"^    'debug' => {_PHP_VALUE},", block[1], re.M) if block else None
-    if debug is None:
+def _cached(config: dict[str, Any], path: str) -> tuple[str, str]:
+    """'debug' (as PHP writes it) and 'env' of the app settings of a cached config."""
+    app = dig(config, "app")
+    if not isinstance(app, dict) or "debug" not in app:
         raise CheckError(f"{path} has no app debug setting opsverify can read (is it a config:cache file?)")
-    env = re.search(rf"^    'env' => {_PHP_VALUE},", block[1], re.M) if block else None
-    return debug[1], env[1].strip("'") if env else "production"
+    env = app.get("env", "production")
+    return literal(app["debug"]), env if isinstance(env, str) else literal(env)
 
 
 def _frappe(app: App, host: Host) -> Result:

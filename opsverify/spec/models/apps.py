@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -12,6 +12,8 @@ from opsverify.spec.types import Count, DurationT, Name, RegexT, WebUrl
 from opsverify.spec.units import Duration
 
 Framework = Literal["laravel", "frappe", "node", "nextjs", "other"]
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)  # PSR-3, least severe first
 
 DASHBOARDS: dict[str, tuple[str, ...]] = {
     "laravel": ("/telescope", "/horizon", "/_debugbar/open", "/log-viewer", "/_ignition/health-check"),
@@ -46,6 +48,7 @@ class App(Item):
     warn_max_errors: Count | None = None
     window: DurationT = Field(default=Duration(86400.0, "24h"), gt=0)
     scheduler_max_idle: DurationT | None = Field(default=None, gt=0)  # frappe
+    log_levels: tuple[LogLevel, ...] | None = None  # laravel: LOG_LEVEL values allowed; None: see allowed_log_levels
     ca_file: str | None = None
 
     @model_validator(mode="after")
@@ -55,6 +58,10 @@ class App(Item):
                        if getattr(self, k) is not None]
         if frappe_only and self.framework != "frappe":
             raise ValueError(f"{', '.join(frappe_only)} is for frappe apps, not {self.framework}")
+        if self.log_levels is not None and self.framework != "laravel":
+            raise ValueError(f"log_levels is for laravel apps, not {self.framework}")
+        if self.log_levels == ():
+            raise ValueError("log_levels is empty: list the levels LOG_LEVEL may have, like [info, warning, error]")
         if self.framework == "frappe" and self.root and not self.site:
             raise ValueError("give site: the Frappe site whose sites/<site>/site_config.json is checked")
         jobs = self.max_failed_jobs is not None or self.warn_max_failed_jobs is not None
@@ -83,3 +90,10 @@ class App(Item):
     def worker_pattern(self) -> str:
         """The worker command-line pattern: the one given, else the framework's."""
         return (self.workers.match if self.workers else None) or WORKERS[self.framework]
+
+    def allowed_log_levels(self, *, production: bool) -> tuple[tuple[str, ...], str]:
+        """The LOG_LEVEL values allowed, and their label: the list given, else up to error (no debug in production)."""
+        if self.log_levels is not None:
+            return tuple(sorted(set(self.log_levels), key=LOG_LEVELS.index)), "allowed"
+        upto = LOG_LEVELS[:LOG_LEVELS.index("error") + 1]
+        return (upto[1:], "allowed in production") if production else (upto, "allowed")
