@@ -1,4 +1,4 @@
-"""Hosts through testinfra: resources, services, processes, sockets, files, sshd settings, PM2, containers, updates."""
+"""Hosts through testinfra: resources, services, processes, ports, files, cron jobs, sshd, PM2, containers, updates."""
 
 from opsverify.checks import host
 from opsverify.plugin import check, expect, having
@@ -19,6 +19,11 @@ def test_host_load(result):
     expect(result)
 
 
+@check("host.resources.cpu", over=having("hosts", "max_cpu_used", "warn_max_cpu_used"), area="host")
+def test_host_cpu_used(result):
+    expect(result)
+
+
 @check("host.processes.services", over=having("hosts", "services"), area="host")
 def test_host_services_running(result):
     expect(result)
@@ -31,6 +36,12 @@ def test_host_processes_present(result):
 
 @check("host.processes.pm2", over=having("hosts", "pm2"), area="host")
 def test_host_pm2_apps_online(result):
+    expect(result)
+
+
+@check("host.processes.pm2_memory", over=lambda env: [h for h in env.hosts if h.pm2 and h.pm2.limits_memory],
+       area="host")
+def test_host_pm2_memory(result):
     expect(result)
 
 
@@ -56,6 +67,16 @@ def test_host_file_permissions(result):
 
 @check("host.files.world_writable", over=having("hosts", "no_world_writable"), cadence="weekly", area="security")
 def test_host_no_world_writable(result):
+    expect(result)
+
+
+@check("host.oldfiles.old_files", over=lambda env: host.nested(env, "old_files"), cadence="weekly", area="host")
+def test_host_old_files(result):
+    expect(result)
+
+
+@check("host.cron.crontab", over=having("hosts", "crontab"), area="host")
+def test_host_crontab(result):
     expect(result)
 
 

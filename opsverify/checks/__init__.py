@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from opsverify.result import Result, error, worst
 from opsverify.spec.secret import Secret, scrub
-from opsverify.spec.units import Duration, format_seconds
+from opsverify.spec.units import Duration, Size, format_bytes, format_seconds
 
 # Setting an old TLS version on a context warns by design (tls.protocols); the plugin adds this filter.
 WARNING_FILTER = "ignore:ssl.TLSVersion:DeprecationWarning"
@@ -63,6 +63,11 @@ def show_seconds(value: float) -> str:
     if 0 < value < 0.01:
         return f"{value * 1000:.2g}ms"
     return format_seconds(value)
+
+
+def show_size(value: float) -> str:
+    """A size as the user wrote it (Size), else in IEC units: 10MB, 3.4MiB."""
+    return str(value) if isinstance(value, Size) else format_bytes(value)
 
 
 def milliseconds(seconds: float) -> float:

@@ -1,9 +1,10 @@
-"""Apps under a real PM2 daemon (its own PM2_HOME): online, restarted after a crash, stopped, daemon down."""
+"""Apps under a real PM2 daemon (its own PM2_HOME): online, restarted after a crash, stopped, daemon down, memory."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from opsverify.checks.host.processes import pm2
+from opsverify.checks.host.processes import pm2, pm2_memory
 from opsverify.result import Status
 from tests.hosts.helpers import host_item
+from tests.spec.helpers import at, one
 from tests.support.fixtures import require
 
 APP = "opsv-api"
+HOG = "opsv-hog"
+HOG_JS = "const kept = Buffer.alloc(200 * 1024 * 1024, 1); setInterval(() => kept[0]++, 1000);\n"  # 200MiB resident
 
 
 class Pm2:
@@ -33,9 +37,9 @@ class Pm2:
                               capture_output=True, text=True, timeout=60, check=True)
         return done.stdout
 
-    def app(self) -> dict:
-        """The app's entry in `pm2 jlist`."""
-        return next(a for a in json.loads(self("jlist").splitlines()[-1]) if a["name"] == APP)
+    def app(self, name: str = APP) -> dict:
+        """An app's entry in `pm2 jlist`."""
+        return next(a for a in json.loads(self("jlist").splitlines()[-1]) if a["name"] == name)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +57,25 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pm2]:
         manager("kill")
 
 
-def check(manager: Pm2, **fields: object):
-    """The pm2 check on this machine for this PM2 home."""
-    return pm2(host_item(pm2={"home": str(manager.home), **fields}))
+def check(manager: Pm2, probe=pm2, **fields: object):
+    """A PM2 check (the online check unless given) on this machine for this PM2 home."""
+    return probe(host_item(pm2={"home": str(manager.home), **fields}))
+
+
+@pytest.fixture
+def hog(daemon: Pm2, tmp_path: Path) -> Iterator[str]:
+    """A second app that keeps 200MiB resident; deleted afterwards."""
+    script = tmp_path / "hog.js"
+    script.write_text(HOG_JS)
+    daemon("start", str(script), "--name", HOG)
+    try:
+        deadline = time.monotonic() + 30
+        while daemon.app(HOG).get("monit", {}).get("memory", 0) < 200 * 1024 * 1024:
+            assert time.monotonic() < deadline, "the hog did not grow"
+            time.sleep(0.3)
+        yield HOG
+    finally:
+        daemon("delete", HOG)
 
 
 def test_an_online_app_passes_then_a_crash_counts_as_a_restart_then_a_stop_fails(daemon: Pm2) -> None:
@@ -90,3 +110,31 @@ def test_no_pm2_daemon_fails_and_none_is_started(tmp_path: Path) -> None:
     assert result.status is Status.FAILED
     assert result.reason == f"no PM2 daemon is running for PM2_HOME {home} on web1"
     assert not home.exists()
+
+
+def test_an_app_over_its_memory_limit_fails_and_one_under_passes(daemon: Pm2, hog: str) -> None:
+    heavy = check(daemon, pm2_memory, apps=[APP, hog], max_memory="100MB")
+    assert heavy.status is Status.FAILED
+    assert re.fullmatch(rf"{hog} uses 2\d\d\.\dMiB; limit 100MB", heavy.reason), heavy.reason
+    assert set(heavy.evidence["memory"]) == {APP, hog}
+    roomy = check(daemon, pm2_memory, apps=[APP, hog], max_memory="1GB")
+    assert roomy.status is Status.PASSED
+    assert re.fullmatch(rf"{APP} uses [\d.]+MiB; limit 1GB \| {hog} uses 2\d\d\.\dMiB; limit 1GB", roomy.reason), \
+        roomy.reason
+    warned = check(daemon, pm2_memory, max_memory="1GB", warn_max_memory="150MB")  # every app PM2 runs
+    assert warned.status is Status.WARNING
+    assert re.fullmatch(rf"{hog} uses 2\d\d\.\dMiB; warning level 150MB", warned.reason), warned.reason
+
+
+def test_memory_without_a_daemon_or_an_app_to_measure_is_an_error(daemon: Pm2, tmp_path: Path) -> None:
+    nobody = pm2_memory(host_item(pm2={"home": str(tmp_path / "pm2-home"), "max_memory": "300MB"}))
+    assert (nobody.status, nobody.reason) == (Status.ERROR, f"no PM2 daemon is running for PM2_HOME "
+                                                            f"{tmp_path / 'pm2-home'} on web1")
+    unknown = check(daemon, pm2_memory, apps=["billing-worker"], max_memory="300MB")
+    assert (unknown.status, unknown.reason) == (Status.ERROR, "PM2 on web1 runs no app to measure (billing-worker)")
+    assert check(daemon, pm2_memory, apps=[APP]).reason == "no pm2.max_memory set"
+
+
+def test_a_memory_limit_that_is_no_size_is_a_spec_error_at_its_line() -> None:
+    at(one("environment: x\nhosts:\n  - name: w\n    pm2:\n      max_memory: lots\n"), 5, "hosts[0].pm2.max_memory",
+       "'lots' is not a size (write it like 500KB, 10MB, 1.5GiB)")

@@ -1,4 +1,4 @@
-"""Disk, memory and load on real hosts: this machine (local://) and the same machine over a real sshd."""
+"""Disk, memory, load and CPU on real hosts: this machine (local://) and the same machine over a real sshd."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pytest
 
 from opsverify.checks import CheckError
 from opsverify.checks.host import run
-from opsverify.checks.host.resources import disk, load, memory
+from opsverify.checks.host.resources import cpu, disk, load, memory
 from opsverify.result import Status
 from tests.hosts.helpers import host_item
+from tests.spec.helpers import at, one
 from tests.support.net import free_port
 from tests.support.sshd import SshServer
 
@@ -76,6 +77,30 @@ def test_load_per_core_over_its_limit_fails(target: str) -> None:
     assert load(host_item(target, max_load=1000)).status is Status.PASSED
 
 
+def test_busy_loops_on_every_core_make_cpu_used_fail(target: str) -> None:
+    cores = os.cpu_count() or 1
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        time.sleep(0.3)  # the interpreters are up and spinning
+        busy = cpu(host_item(target, max_cpu_used="50%"))
+        warned = cpu(host_item(target, max_cpu_used="100%", warn_max_cpu_used="50%"))
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    assert busy.status is Status.FAILED
+    assert re.fullmatch(rf"CPU used \({cores} cores, over 1s\) is [\d.]+%; limit 50%", busy.reason), busy.reason
+    assert set(busy.evidence) == {"user", "system", "iowait", "steal"}
+    assert warned.status is Status.WARNING, warned.reason
+
+
+def test_cpu_used_within_its_limit_passes(target: str) -> None:
+    result = cpu(host_item(target, max_cpu_used="100%"))
+    assert result.status is Status.PASSED
+    assert re.fullmatch(r"CPU used \(\d+ cores, over 1s\) is [\d.]+%; limit 100%", result.reason), result.reason
+    assert cpu(host_item(target)).reason == "no max_cpu_used set"
+
+
 def test_an_unreachable_ssh_host_is_an_error() -> None:
     port = free_port()
     result = memory(host_item(f"ssh://root@127.0.0.1:{port}?timeout=2", max_memory_used="90%"))
@@ -88,3 +113,8 @@ def test_a_stuck_command_is_cut_off_at_its_limit() -> None:
     with pytest.raises(CheckError, match=r"^`sleep 30` did not finish within 500ms on web1$"):
         run(host_item(), "sleep %s", "30", limit=0.5)
     assert time.monotonic() - started < 10
+
+
+def test_a_cpu_limit_that_is_no_share_is_a_spec_error_at_its_line() -> None:
+    at(one("environment: x\nhosts:\n  - name: w\n    max_cpu_used: 150\n"), 4, "hosts[0].max_cpu_used",
+       "150 is not a ratio between 0 and 1 (for a percentage write 85%)")

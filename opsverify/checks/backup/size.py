@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import statistics
 
-from opsverify.checks import combine
+from opsverify.checks import combine, show_size
 from opsverify.checks.backup.files import backup_check, listing
 from opsverify.context import RunContext
 from opsverify.result import Result, grade, skipped
 from opsverify.spec.models.backups import Backup
-from opsverify.spec.units import Ratio, Size, format_bytes
+from opsverify.spec.units import Ratio
 
 PREVIOUS = 5  # the newest is compared with the median of this many backups before it
-
-
-def _size(value: float) -> str:
-    """A size as the user wrote it, else in IEC units."""
-    return str(value) if isinstance(value, Size) else format_bytes(value)
 
 
 @backup_check
@@ -28,13 +23,13 @@ def size(backup: Backup, *, context: RunContext | None = None) -> Result:
     results = []
     if backup.min_size is not None or backup.warn_min_size is not None:
         results.append(grade(f"newest backup {newest.name}{store.where}", newest.size, backup.min_size,
-                             backup.warn_min_size, show=_size, unit="B", higher_is_worse=False))
+                             backup.warn_min_size, show=show_size, unit="B", higher_is_worse=False))
     if backup.max_shrink is not None or backup.warn_max_shrink is not None:
         if previous:
             median = statistics.median(f.size for f in previous)
             shrink = Ratio(max(0.0, 1 - newest.size / median) if median else 0.0)
-            what = (f"shrink of {newest.name} ({_size(newest.size)}) against the median of the previous "
-                    f"{len(previous)} ({_size(median)})")
+            what = (f"shrink of {newest.name} ({show_size(newest.size)}) against the median of the previous "
+                    f"{len(previous)} ({show_size(median)})")
             results.append(grade(what, shrink, backup.max_shrink, backup.warn_max_shrink, show=str, unit="ratio"))
             evidence["shrink"] = round(shrink, 4)
         else:

@@ -16,7 +16,7 @@ from testinfra.host import Host as Machine
 
 from opsverify.checks import CheckError, show_seconds, target_key, timeout_of
 from opsverify.spec import Environment
-from opsverify.spec.models.hosts import Host, HostFile, HostLog
+from opsverify.spec.models.hosts import Host, HostFile, HostLog, OldFiles
 from opsverify.spec.units import format_percent
 
 _SSH = ("ssh", "safe-ssh", "paramiko")
@@ -95,10 +95,10 @@ def percent(share: float) -> str:
 
 @dataclass(frozen=True)
 class OnHost:
-    """A log or file item with the host it belongs to; its test id is `HOST:ITEM`."""
+    """A log, file or old-files entry with the host it belongs to; its test id is `HOST:ITEM`."""
 
     host: Host
-    item: HostLog | HostFile
+    item: HostLog | HostFile | OldFiles
 
     @property
     def name(self) -> str:
@@ -123,5 +123,5 @@ class OnHost:
 
 
 def nested(env: Environment, section: str) -> list[OnHost]:
-    """Every entry of `section` (`logs` or `files`) of every host, paired with its host."""
+    """Every entry of `section` (`logs`, `files`, `old_files`) of every host, paired with its host."""
     return [OnHost(host, entry) for host in env.hosts for entry in getattr(host, section)]

@@ -1,15 +1,18 @@
-"""What must run on a host: services (systemd, else a process check), processes, and apps under PM2."""
+"""What must run on a host: services (systemd, else a process check), processes, and apps under PM2 (online,
+restarts, memory)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shlex
+from typing import Any
 
-from opsverify.checks import CheckError, combine, probe
+from opsverify.checks import CheckError, combine, probe, show_size
 from opsverify.checks.host import machine, output, run
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.hosts import Host, Pm2
+from opsverify.spec.units import format_bytes
 
 COMM = 15  # the kernel keeps the first 15 characters of a command name
 
@@ -59,7 +62,7 @@ def pm2(host: Host) -> Result:
         return skipped("no pm2 section")
     apps = _pm2_apps(host, host.pm2)
     if apps is None:
-        return failed(f"no PM2 daemon is running for PM2_HOME {host.pm2.home or '~/.pm2'} on {host.name}")
+        return failed(_no_daemon(host, host.pm2))
     wanted = host.pm2.apps or tuple(apps)
     if not wanted:
         return failed(f"PM2 on {host.name} runs no apps")
@@ -79,8 +82,35 @@ def pm2(host: Host) -> Result:
     return combine(results, **evidence)
 
 
-def _pm2_apps(host: Host, config: Pm2) -> dict[str, dict[str, object]] | None:
-    """Each app's status and restart count from `pm2 jlist`; None when no PM2 daemon runs."""
+@probe
+def pm2_memory(host: Host) -> Result:
+    """Each app's memory as PM2 measures it (`monit.memory`, the RSS) against pm2.max_memory; of an app run as
+    several instances (cluster mode), the largest."""
+    if host.pm2 is None or not host.pm2.limits_memory:
+        return skipped("no pm2.max_memory set")
+    apps = _pm2_apps(host, host.pm2)
+    if apps is None:
+        raise CheckError(_no_daemon(host, host.pm2))
+    wanted = [name for name in host.pm2.apps or tuple(apps) if name in apps]
+    if not wanted:
+        listed = f" ({_names(list(host.pm2.apps), 'or')})" if host.pm2.apps else ""
+        raise CheckError(f"PM2 on {host.name} runs no app to measure{listed}")
+    results = []
+    for name in wanted:
+        sizes = apps[name]["memory"]
+        largest = f" (the largest of {len(sizes)} instances)" if len(sizes) > 1 else ""
+        results.append(grade(f"{name} memory", max(sizes), host.pm2.max_memory, host.pm2.warn_max_memory,
+                             show=show_size, unit="B", said=f"{name} uses {format_bytes(max(sizes))}{largest}"))
+    return combine(results, memory={name: [format_bytes(size) for size in apps[name]["memory"]] for name in wanted})
+
+
+def _no_daemon(host: Host, config: Pm2) -> str:
+    """The reason when no PM2 daemon runs for the configured home."""
+    return f"no PM2 daemon is running for PM2_HOME {config.home or '~/.pm2'} on {host.name}"
+
+
+def _pm2_apps(host: Host, config: Pm2) -> dict[str, dict[str, Any]] | None:
+    """Each app's status, restart count and memory per instance from `pm2 jlist`; None when no PM2 daemon runs."""
     home = shlex.quote(config.home) if config.home else '"$HOME/.pm2"'
     alive = f'kill -0 "$(cat {home}/pm2.pid 2>/dev/null)" 2>/dev/null'
     if run(host, f"sh -c {shlex.quote(alive)}").rc != 0:  # `pm2 jlist` would start a daemon
@@ -95,9 +125,12 @@ def _pm2_apps(host: Host, config: Pm2) -> dict[str, dict[str, object]] | None:
             continue
     if not isinstance(listed, list):
         raise CheckError(f"`pm2 jlist` on {host.name} did not print a JSON list")
+    memory: dict[str, list[int]] = {}
+    for app in listed:  # cluster mode lists one entry per instance under the same name
+        memory.setdefault(app["name"], []).append(int((app.get("monit") or {}).get("memory") or 0))
     return {app["name"]: {"status": app.get("pm2_env", {}).get("status", "unknown"),
                           "restarts": int(app.get("pm2_env", {}).get("restart_time", 0)),
-                          "pid": app.get("pid")} for app in listed}
+                          "pid": app.get("pid"), "memory": memory[app["name"]]} for app in listed}
 
 
 def process_table(host: Host) -> list[tuple[int, str, str]]:
