@@ -15,7 +15,7 @@ def test_the_healthy_demo_passes_and_app_debug_fails_only_debug_off(tmp_path: Pa
     assert {(c["nodeid"].split("::")[1], c["outcome"]) for c in healthy.record["checks"]} == {
         ("test_app_debug_off[shop]", "passed"), ("test_app_dashboards_private[shop]", "passed"),
         ("test_app_logging[shop]", "passed"), ("test_app_caches_fresh[shop]", "passed"),
-        ("test_app_no_dev_packages[shop]", "skipped")}  # the demo app has no vendor/ folder
+        ("test_app_no_dev_packages[shop]", "passed")}
     with demo.start(tmp_path / "broken", ["app-debug"]) as running:
         broken = run_checklist(tmp_path / "r2", "verify/test_apps.py", "-m", "daily", f"--env={running.env_path}")
     assert broken.code == 1, broken.out
