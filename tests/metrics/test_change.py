@@ -75,6 +75,18 @@ def test_a_fall_past_max_decrease_since_the_previous_run_fails(tmp_path: Path) -
     assert other.status is Status.FAILED and "(was" not in other.reason  # another item's history is not its own
 
 
+def test_a_count_that_may_never_fall_fails_on_one_lost_row(tmp_path: Path) -> None:
+    score = Score(tmp_path, "max_decrease: 0")
+    score.set(1200)
+    score.check(days_ago=1)
+    score.set(1201)
+    assert score.check(keep=False).status is Status.PASSED
+    score.set(1199)
+    lost = score.check(keep=False)
+    assert (lost.status, lost.reason) == (Status.FAILED,
+                                          f"compliance-score is 1199 (was 1200 on {day(1)}); fell by 1, limit 0")
+
+
 def test_a_rise_is_judged_only_by_max_increase(tmp_path: Path) -> None:
     score = Score(tmp_path, "max_decrease: 5")
     score.check(days_ago=1)
