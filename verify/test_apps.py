@@ -13,6 +13,11 @@ def _laravel(env):
     return [a for a in _with_root(env) if a.framework == "laravel"]
 
 
+def _installed(env):
+    """Laravel, Node and Next.js apps whose folder is given: their package install can be read."""
+    return [a for a in env.apps if a.root and a.framework in ("laravel", "node", "nextjs")]
+
+
 @check("apps.config.debug_off", over=_with_root, area="security")
 def test_app_debug_off(result):
     expect(result)
@@ -23,7 +28,7 @@ def test_app_logging(result):
     expect(result)
 
 
-@check("apps.deploy.dev_packages", over=_laravel, area="health")
+@check("apps.deploy.dev_packages", over=_installed, area="health")
 def test_app_no_dev_packages(result):
     expect(result)
 

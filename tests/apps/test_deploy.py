@@ -198,3 +198,54 @@ def test_no_install_or_composer_1_is_skipped_with_the_reason(tmp_path: Path) -> 
     assert (old.status, old.reason) == (
         Status.SKIPPED, f"{tmp_path}/old/vendor/composer/installed.json does not say whether dev packages were "
                         "installed (Composer 1 does not record it)")
+
+
+def npm_install(root: Path, dev: bool) -> Path:
+    """node_modules/.package-lock.json as npm 10 wrote it for is-number (a dependency) and is-odd (a devDependency),
+    after `npm ci --omit=dev` (dev False) or a plain `npm install` (dev True)."""
+    packages = {"node_modules/is-number": {"version": "7.0.0", "license": "MIT", "engines": {"node": ">=0.12.0"}}}
+    if dev:
+        packages["node_modules/is-odd"] = {"version": "3.0.1", "dev": True, "license": "MIT",
+                                           "dependencies": {"is-number": "^6.0.0"}, "engines": {"node": ">=4"}}
+        packages["node_modules/is-odd/node_modules/is-number"] = {"version": "6.0.0", "dev": True, "license": "MIT"}
+        packages["node_modules/@types/node"] = {"version": "22.10.0", "dev": True, "license": "MIT"}
+    (root / "node_modules").mkdir(parents=True)
+    (root / "node_modules" / ".package-lock.json").write_text(json.dumps(
+        {"name": "booking-api", "version": "1.0.0", "lockfileVersion": 3, "requires": True, "packages": packages},
+        indent=2))
+    return root
+
+
+def check_npm(root: Path, framework: str = "node") -> object:
+    """dev_packages() on a local Node app at root."""
+    return check_app(dev_packages, f"apps: [{{name: booking-api, framework: {framework}, root: '{root}'}}]")
+
+
+def test_a_node_install_with_dev_packages_fails_naming_them(tmp_path: Path) -> None:
+    root = npm_install(tmp_path, dev=True)
+    for framework in ("node", "nextjs"):
+        result = check_npm(root, framework)
+        assert (result.status, result.reason) == (
+            Status.FAILED, f"{root}/node_modules/.package-lock.json shows an install with dev packages (3 dev "
+                           "packages: @types/node@22.10.0, is-number@6.0.0, is-odd@3.0.1); deploy with npm ci "
+                           "--omit=dev")
+
+
+def test_a_node_install_without_dev_packages_passes(tmp_path: Path) -> None:
+    root = npm_install(tmp_path, dev=False)
+    result = check_npm(root)
+    assert (result.status, result.reason) == (
+        Status.PASSED, f"{root}/node_modules/.package-lock.json shows an install without dev packages (1 package)")
+
+
+def test_a_node_folder_npm_did_not_install_is_skipped_and_a_broken_record_cannot_be_checked(tmp_path) -> None:
+    none = check_npm(tmp_path)
+    assert (none.status, none.reason) == (
+        Status.SKIPPED, f"there is no {tmp_path}/node_modules/.package-lock.json on local: npm has not installed this "
+                        "folder's packages (npm 7 and later write it; yarn and pnpm installs are not read)")
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / ".package-lock.json").write_text('{"lockfileVersion": 3}')
+    broken = check_npm(tmp_path)
+    assert (broken.status, broken.reason) == (
+        Status.ERROR, f"{tmp_path}/node_modules/.package-lock.json has no packages object, as npm 7 "
+                      "and later write it")

@@ -1,6 +1,7 @@
-"""A Laravel deployment carried through: a no-dev install, every migration run, the config and route caches rebuilt.
+"""A deployment carried through: a no-dev install; for Laravel, every migration run and the caches rebuilt.
 
-Composer's vendor/composer/installed.json says whether dev packages were installed. Migration files
+Composer's vendor/composer/installed.json (Laravel) and npm's node_modules/.package-lock.json (Node,
+Next.js) say whether dev packages were installed. Migration files
 are listed on the app's host and compared with the `migrations` table of its database (read only).
 The caches are compared by modification time with what they are built from, all times taken on the host.
 """
@@ -36,30 +37,58 @@ CACHES: dict[str, tuple[tuple[str, ...], str]] = {
 
 @probe
 def dev_packages(app: App, *, context: RunContext | None = None) -> Result:
-    """Composer installed the app without its dev packages (`composer install --no-dev`)."""
-    if app.framework != "laravel":
-        return skipped(f"the composer install is read for laravel apps; {app.name} is {app.framework}")
+    """The app was installed without its dev packages: Composer's --no-dev, npm's --omit=dev."""
+    if app.framework not in INSTALLS:
+        return skipped(f"the package install is read for laravel, node and nextjs apps; {app.name} is {app.framework}")
+    file, parse, command = INSTALLS[app.framework]
     host = host_of(app, context)
-    path = under(app, INSTALLED)
+    path = under(app, file)
     text = read(host, path)
     if text is None:
-        return skipped(f"there is no {path} on {host.name}: composer has not installed this folder's packages")
+        return skipped(f"there is no {path} on {host.name}: {command.split()[0]} has not installed this folder's "
+                       "packages" + (" (npm 7 and later write it; yarn and pnpm installs are not read)"
+                                     if command.startswith("npm") else ""))
     try:
         installed = json.loads(text)
     except ValueError as exc:
         raise CheckError(f"{path} is not valid JSON: {exc}") from None
+    found = parse(path, installed)
+    if isinstance(found, Result):
+        return found
+    names, dev = found
+    evidence = {"file": path, "dev_packages": dev[:100]}
+    if dev:
+        more = f", and {len(dev) - SHOWN} more" if len(dev) > SHOWN else ""
+        return failed(f"{path} shows an install with dev packages ({plural(len(dev), 'dev package')}: "
+                      f"{', '.join(dev[:SHOWN])}{more}); deploy with {command}", value=len(dev), evidence=evidence)
+    return passed(f"{path} shows an install without dev packages ({plural(len(names), 'package')})", value=0,
+                  evidence=evidence)
+
+
+def _composer(path: str, installed: Any) -> tuple[set[str], list[str]] | Result:
+    """Composer 2's installed.json: every package, and the dev ones among them."""
     if not isinstance(installed, dict) or "dev" not in installed:
         return skipped(f"{path} does not say whether dev packages were installed (Composer 1 does not record it)")
     names = {p.get("name") for p in installed.get("packages", ()) if isinstance(p, dict)}
-    dev = sorted(n for n in installed.get("dev-package-names") or () if n in names)
-    evidence = {"file": path, "dev_mode": installed["dev"], "dev_packages": dev[:100]}
-    if installed["dev"] or dev:
-        shown = f": {', '.join(dev[:SHOWN])}" + (f", and {len(dev) - SHOWN} more" if len(dev) > SHOWN else "") \
-            if dev else ""
-        return failed(f"{path} shows an install with dev packages ({plural(len(dev), 'dev package')}{shown}); "
-                      "deploy with composer install --no-dev", value=len(dev), evidence=evidence)
-    return passed(f"{path} shows an install without dev packages ({plural(len(names), 'package')})", value=0,
-                  evidence=evidence)
+    return names, sorted(n for n in installed.get("dev-package-names") or () if n in names)
+
+
+def _npm(path: str, installed: Any) -> tuple[set[str], list[str]]:
+    """npm's hidden lockfile: what node_modules holds (name@version), each dev-only one marked dev."""
+    packages = installed.get("packages") if isinstance(installed, dict) else None
+    if not isinstance(packages, dict):
+        raise CheckError(f"{path} has no packages object, as npm 7 and later write it")
+    entries = [(f"{key.rpartition('node_modules/')[2]}@{entry.get('version', '?')}", entry)
+               for key, entry in packages.items() if key.startswith("node_modules/") and isinstance(entry, dict)]
+    return {name for name, _ in entries}, sorted({name for name, entry in entries if entry.get("dev") is True})
+
+
+# framework -> (the install's own record below the root, how it is read, the command that installs without dev)
+INSTALLS = {
+    "laravel": (INSTALLED, _composer, "composer install --no-dev"),
+    "node": ("node_modules/.package-lock.json", _npm, "npm ci --omit=dev"),
+    "nextjs": ("node_modules/.package-lock.json", _npm, "npm ci --omit=dev"),
+}
 
 
 @probe
