@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -88,12 +89,28 @@ def send_all(env: Environment, record: dict[str, Any], previous: dict[str, Any] 
         if what is None:
             continue
         subject, text = message(record, what, failures(record, channel.min_severity), previous, report)
+        relay = relay_of(env, channel)
         try:
-            detail = _webhook(channel, text) if channel.webhook is not None else _email(env, channel, subject, text)
-            deliveries.append(Delivery(channel.name, what, True, detail))
+            deliveries.append(Delivery(channel.name, what, True, deliver(channel, relay, subject, text)))
         except Exception as exc:  # noqa: BLE001 - a notification must never take the run down
-            deliveries.append(Delivery(channel.name, what, False, _why(exc, channel, env)))
+            deliveries.append(Delivery(channel.name, what, False, why(exc, channel, relay)))
     return deliveries
+
+
+def relay_of(env: Environment, channel: Notify) -> Smtp | None:
+    """The `smtp` item an e-mail channel sends through; None for a webhook."""
+    return next((s for s in env.smtp if s.name == channel.smtp), None)
+
+
+def deliver(channel: Notify, relay: Smtp | None, subject: str, text: str) -> str:
+    """Send one message through the channel: what accepted it; raises when it was not accepted."""
+    return _webhook(channel, text) if relay is None else _email(relay, channel, subject, text)
+
+
+def refused(exc: Exception) -> bool:
+    """Whether a failed send got an answer that said no (an HTTP status, an SMTP reply or a missing feature)."""
+    return isinstance(exc, (RuntimeError, smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused,
+                            smtplib.SMTPNotSupportedError))
 
 
 def _webhook(channel: Notify, text: str) -> str:
@@ -110,9 +127,8 @@ def _webhook(channel: Notify, text: str) -> str:
     return f"HTTP {answer.status_code} from {_where(url)}"
 
 
-def _email(env: Environment, channel: Notify, subject: str, text: str) -> str:
-    """Send through the relay named in `smtp` (STARTTLS or TLS as configured, AUTH when it has a login)."""
-    relay = next(s for s in env.smtp if s.name == channel.smtp)
+def _email(relay: Smtp, channel: Notify, subject: str, text: str) -> str:
+    """Send through the channel's relay (STARTTLS or TLS as configured, AUTH when it has a login)."""
     mail = EmailMessage()
     mail["Subject"], mail["From"], mail["To"] = subject, _sender(relay), channel.email
     mail.set_content(text)
@@ -150,21 +166,29 @@ def _where(url: str) -> str:
     return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
-def _why(exc: Exception, channel: Notify, env: Environment) -> str:
+def why(exc: Exception, channel: Notify, relay: Smtp | None) -> str:
     """A readable cause without the webhook's path or any other secret."""
-    if channel.webhook is not None:
+    if relay is None:
         url = channel.webhook.reveal()
         text = str(exc) if isinstance(exc, RuntimeError) else cause(exc, _where(url), timeout_of(channel))
         parts = urlsplit(url)
-        for secret in (url, parts.path, parts.query):
+        tokens = [t for t in re.split(r"[/&=]", f"{parts.path}&{parts.query}") if len(t) >= 8
+                  and any(c.isdigit() for c in t)]  # an answer may quote the token alone
+        for secret in (url, parts.path, parts.query, *tokens):
             if len(secret) > 1:
                 text = text.replace(secret, "/***")
         return scrub(text)
-    relay = next(s for s in env.smtp if s.name == channel.smtp)
     where = f"{relay.host}:{relay.port}"
     if isinstance(exc, RuntimeError):
         return scrub(str(exc))
     if isinstance(exc, smtplib.SMTPResponseException):
-        answer = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
-        return scrub(f"the relay {channel.smtp} ({where}) answered {exc.smtp_code} {answer}")
+        return scrub(f"the relay {channel.smtp} ({where}) answered {exc.smtp_code} {_said(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(f"{code} {_said(answer)}" for code, answer in exc.recipients.values())
+        return scrub(f"the relay {channel.smtp} ({where}) refused {channel.email}: answered {answers}")
     return scrub(f"mail through {channel.smtp}: {cause(exc, where, timeout_of(channel))}")
+
+
+def _said(answer: bytes | str) -> str:
+    """An SMTP reply's text."""
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else answer

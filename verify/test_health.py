@@ -1,5 +1,6 @@
-"""Health: endpoints, TLS, databases, caches and mail relays answer as the environment says."""
+"""Health: endpoints, TLS, databases, caches, mail relays and notification channels answer as the environment says."""
 
+from opsverify.checks import notify
 from opsverify.plugin import check, expect
 
 
@@ -40,4 +41,9 @@ def test_cache_answers(result):
 
 @check("smtp.handshake", over="smtp", area="health")
 def test_smtp_relay_accepts(result):
+    expect(result)
+
+
+@check("notify.delivers", over=notify.tested, area="health", smoke=False)
+def test_notify_channel_delivers(result):
     expect(result)

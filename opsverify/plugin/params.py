@@ -26,6 +26,7 @@ class Spec:
     area: str
     window: bool = False  # needs the maintenance window (the `maintenance` marker)
     gate: bool = False  # always in the post-deploy gate (the `smoke` marker), whatever the item's severity
+    smoke: bool = True  # False: never in the post-deploy gate (a check that sends people a message)
 
     @cached_property
     def check(self) -> Check:
@@ -41,7 +42,7 @@ class Spec:
 
 
 def check(func: Check | str, *, over: str | Items, cadence: str = "daily", area: str,
-          window: bool = False, gate: bool = False) -> pytest.MarkDecorator:
+          window: bool = False, gate: bool = False, smoke: bool = True) -> pytest.MarkDecorator:
     """Mark a verify test: run `func` on every item of section `over` (a name or a function of the environment).
 
     `func` is the check itself or where it lives — "database.connect" for opsverify.checks.database.connect,
@@ -49,10 +50,11 @@ def check(func: Check | str, *, over: str | Items, cadence: str = "daily", area:
     the environment has items for it, before any probe starts. The test takes one argument, `result`, and
     usually just calls `expect(result)`. `window=True` marks a check that writes or loads (a restore drill,
     a load test): the scheduler runs it inside the maintenance window. `gate=True` puts every item in the
-    post-deploy gate (`-m smoke`), for checks about the deployment itself.
+    post-deploy gate (`-m smoke`), for checks about the deployment itself; `smoke=False` keeps every item
+    out of it (a test message to people must not go out on every deploy).
     """
     items = over if callable(over) else (lambda env: getattr(env, over))
-    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area, window, gate))
+    return getattr(pytest.mark, MARK)(Spec(func, items, cadence, area, window, gate, smoke))
 
 
 def having(section: str, *keys: str) -> Items:
@@ -74,7 +76,7 @@ def params(spec: Spec, env: Environment) -> list[Any]:
         marks = [getattr(pytest.mark, item.cadence or spec.cadence), getattr(pytest.mark, spec.area)]
         if spec.window:
             marks.append(pytest.mark.maintenance)  # never in the post-deploy gate, whatever its severity
-        elif spec.gate or item.smoke or item.severity == "P1":
+        elif spec.gate or (spec.smoke and (item.smoke or item.severity == "P1")):
             marks.append(pytest.mark.smoke)
         out.append(pytest.param(item, id=item.name, marks=marks))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -13,10 +13,19 @@ from tests.support.net import LOOPBACK, free_port
 
 
 class _Inbox:
-    """aiosmtpd handler that keeps every message it is given."""
+    """aiosmtpd handler that keeps every message it is given, and refuses the recipients in `refuse`."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: Collection[str] = ()) -> None:
         self.messages: list[Any] = []
+        self.refuse = set(refuse)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        """aiosmtpd's hook for a recipient: 550 for one in `refuse`, else accept it."""
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         """aiosmtpd's hook for a received message: keep it."""
@@ -31,13 +40,14 @@ class SmtpServer:
     `implicit_tls`: a server context for TLS from the first byte (SMTPS).
     `users`: accepted logins (user -> password); AUTH is offered only when given, and only
     after TLS unless `plaintext_auth`.
-    `messages`: every mail received (the checks must never send one).
+    `refuse`: recipient addresses answered with 550.
+    `messages`: every mail received (the smtp checks must never send one).
     """
 
     def __init__(self, *, starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None,
-                 users: Mapping[str, str] | None = None, plaintext_auth: bool = False):
+                 users: Mapping[str, str] | None = None, plaintext_auth: bool = False, refuse: Collection[str] = ()):
         self.port = free_port()
-        self.inbox = _Inbox()
+        self.inbox = _Inbox(refuse)
         self.users = dict(users or {})
         options: dict[str, Any] = {"tls_context": starttls, "require_starttls": starttls is not None,
                                    "ssl_context": implicit_tls, "auth_require_tls": not plaintext_auth}

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, model_validator
 
-from opsverify.spec.models.common import Item, Model, Severity
+from opsverify.spec.models.common import Cadence, Item, Model, Severity
 from opsverify.spec.types import Name, SecretT, Text
 
 
@@ -31,6 +31,7 @@ class Notify(Item):
     min_severity: Severity = "P4"  # notify failures of this severity and worse (P2: P1 and P2)
     on: tuple[Literal["failure", "recovery"], ...] = ("failure", "recovery")
     ca_file: str | None = None
+    test: Cadence | None = None  # send a marked test message at this cadence (test_notify_channel_delivers)
 
     @model_validator(mode="after")
     def _one_channel(self) -> Notify:
