@@ -50,6 +50,11 @@ def test_backup_after_change(result):
     expect(result)
 
 
+@check("backup.copies.copy_in_step", over=lambda env: [b for b in env.backups if b.copies], area="backup")
+def test_backup_copy_in_step(result):
+    expect(result)
+
+
 @check("backup.restore.restore_drill", over=lambda env: [b for b in env.backups if b.restore], cadence="weekly",
        area="backup", window=True)
 def test_backup_restores(result):

@@ -23,6 +23,7 @@ REFERENCES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("apps", "*", "host"), "hosts"),
     (("backups", "*", "before_release", "host"), "hosts"),
     (("backups", "*", "after_change", "host"), "hosts"),
+    (("backups", "*", "copies", "*", "host"), "hosts"),
     (("apps", "*", "database"), "databases"),
 )
 # where a key is used -> the mapping section it needs (its region, credentials, ...)

@@ -10,6 +10,7 @@ import os
 import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from stat import S_ISREG
 from typing import Any
 
 from opsverify.checks import CheckError, probe, timeout_of
@@ -77,6 +78,15 @@ class Store:
         """The last `size` bytes of a file."""
         raise NotImplementedError
 
+    def walk(self, folder: str) -> Iterator[tuple[str, int, float]]:
+        """Every regular file under a folder, symlinks not followed: its path relative to it, size and mtime."""
+        raise NotImplementedError
+
+    def lookup(self, folder: str) -> Callable[[str], tuple[int, float] | None]:
+        """Size and mtime of a regular file under the folder by its relative path (the folder listed once)."""
+        files = {path: (size, when) for path, size, when in self.walk(folder)}
+        return files.get
+
 
 class LocalStore(Store):
     """Files on the machine running opsverify."""
@@ -127,6 +137,35 @@ class LocalStore(Store):
         with open(path, "rb") as stream:
             stream.seek(max(0, os.path.getsize(path) - size))
             return stream.read(size)
+
+    def walk(self, folder: str) -> Iterator[tuple[str, int, float]]:
+        """The folder's files, one directory open at a time (memory follows the tree's depth, not its size)."""
+        _folder(folder)
+        todo = [""]
+        while todo:
+            below = todo.pop()
+            for entry in _entries(folder, below):
+                path = os.path.join(below, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):  # removed while walking
+                        info = entry.stat(follow_symlinks=False)
+                        yield path, info.st_size, info.st_mtime
+
+    def lookup(self, folder: str) -> Callable[[str], tuple[int, float] | None]:
+        """One lstat per file asked for: nothing is held."""
+        _folder(folder)
+
+        def find(path: str) -> tuple[int, float] | None:
+            """Size and mtime of a regular file there, or None."""
+            try:
+                info = os.lstat(os.path.join(folder, path))
+            except (FileNotFoundError, NotADirectoryError):
+                return None
+            return (info.st_size, info.st_mtime) if S_ISREG(info.st_mode) else None
+
+        return find
 
 
 class HostStore(Store):
@@ -203,6 +242,17 @@ class HostStore(Store):
         """The file's last bytes (tail -c)."""
         return self.checked(f"tail -c {size} -- {shlex.quote(path)}", f"reading {path}").stdout_bytes
 
+    def walk(self, folder: str) -> Iterator[tuple[str, int, float]]:
+        """One `find` listing there (NUL-separated, so any file name survives), read record by record."""
+        quoted = shlex.quote(folder)
+        done = self.checked(f"[ -d {quoted} ] || {{ echo no such folder >&2; exit 2; }}; "
+                            f"find -H {quoted} -type f -printf '%s %T@ %P\\0'", f"listing {folder}", LONG_COMMAND)
+        data, start = done.stdout_bytes, 0
+        while (end := data.find(b"\0", start)) != -1:
+            size, epoch, path = data[start:end].split(b" ", 2)
+            yield os.fsdecode(path), int(size), float(epoch)
+            start = end + 1
+
     def offset(self) -> dt.timezone:
         """The host's UTC offset (from `date +%z`), for log lines written in its local time."""
         text = self.checked("date +%z", "reading the clock").stdout.strip()
@@ -214,6 +264,23 @@ def _shell_glob(pattern: str) -> str:
     """The glob for sh: every character quoted except the wildcards * ? [ ]."""
     return "".join(c if c in "*?[]" else shlex.quote(c) if not c.isalnum() and c not in "/._-" else c
                    for c in pattern)
+
+
+def _folder(folder: str) -> None:
+    """CheckError unless the folder exists here."""
+    if not os.path.isdir(folder):
+        raise CheckError(f"listing {folder} failed: no such folder")
+
+
+def _entries(folder: str, below: str) -> Iterator[os.DirEntry[str]]:
+    """The entries of one directory under the folder; a directory removed while walking has none."""
+    try:
+        with os.scandir(os.path.join(folder, below)) as entries:
+            yield from entries
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CheckError(f"listing {folder} failed: {exc.strerror}: {exc.filename}") from exc
 
 
 def _first(done: Any) -> str:

@@ -58,6 +58,15 @@ class AfterChange(Model):
     within: DurationT | None = None  # grace for the copy job: a change younger than this is not yet a failure
 
 
+class Copy(Model):
+    """A live folder copied as it changes (lsyncd, rsync in a loop) to `to`, a folder on the set's host."""
+
+    from_: str = Field(alias="from")  # the live folder; its files are walked, symlinks not followed
+    to: str  # the copy, on the backup set's own host, files at the same relative paths
+    host: Name | None = None  # where `from` is: a name from `hosts`; None: the backup set's own host
+    max_lag: DurationT  # a live file changed longer ago than this must be in the copy, as big and as new
+
+
 class Restore(Model):
     """The restore drill: into a throwaway database on a scratch server, then compared."""
 
@@ -88,4 +97,5 @@ class Backup(Item):
     retention: Retention | None = None
     before_release: BeforeRelease | None = None
     after_change: AfterChange | None = None
+    copies: tuple[Copy, ...] = ()
     restore: Restore | None = None
