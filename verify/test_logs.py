@@ -1,4 +1,4 @@
-"""Logs on hosts: matching lines in a time window (too many errors, too few successes), repeated messages, shares."""
+"""Logs on hosts: matching lines in a time window (too many errors, too few successes), repeats, shares, volume."""
 
 from opsverify.checks import host
 from opsverify.plugin import check, expect
@@ -27,4 +27,9 @@ def test_log_ratio(result):
 
 @check("logs.shares.client_share", over=logs_with("max_client_share", "warn_max_client_share"), area="host")
 def test_log_client_share(result):
+    expect(result)
+
+
+@check("logs.volume.change", over=logs_with("volume"), area="host")
+def test_log_volume(result):
     expect(result)

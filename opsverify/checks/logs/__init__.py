@@ -48,12 +48,13 @@ def scan(entry: OnHost) -> Tally:
 
 
 def _scan(entry: OnHost) -> Tally:
-    """Scan a host's log for its pattern over its window (the host's clock and time zone)."""
+    """Scan a host's log for its pattern over its window, and its volume's (the host's clock and time zone)."""
     source = files_on(entry.host)
     log = cast(HostLog, entry.item)
     client = log.client if sets(log, "max_client_share") else None
+    volume = (float(log.volume.window), float(log.volume.usual)) if log.volume is not None else None
     return Scan(source, log.pattern, float(log.window), source.clock(), ratio=sets(log, "max_ratio"), of=log.of,
-                client=client).run(log.path)
+                client=client, volume=volume).run(log.path)
 
 
 @probe

@@ -4,7 +4,10 @@ Lines are taken to be in time order. The live file is read backwards a block at 
 stops at the first block that starts before the window; rotated files follow, newest first, until
 one was last written before the window. Only matching lines have their timestamp read, except the
 first line of each block and, where a ratio is asked for, the lines of the block that straddles the
-window's start. The same pass counts the ratio's denominator and the matching lines by client.
+window's start. The same pass counts the ratio's denominator and the matching lines by client, and with a
+volume it reads on past the window to the start of the usual period, counting the matching lines of the
+volume's window and of the usual period before it (only the blocks straddling either start have every
+matching line's time read).
 """
 
 from __future__ import annotations
@@ -120,35 +123,46 @@ class Tally:
     matching_among: int = 0  # with a ratio: matching lines that are among those
     clients: Counter[str] = field(default_factory=Counter)  # with a client pattern: matching lines by client
     no_client: int = 0  # matching lines in which the client pattern found no client
+    recent: int = 0  # with a volume: matching lines in its window
+    usual: int = 0  # with a volume: matching lines in the usual period before its window
+    oldest: float | None = None  # the earliest time read (a line's, or a file's last write where the scan stopped)
+    clock: Clock | None = None  # the host's now and zone the scan used
 
 
 class Scan:
-    """One scan of one log for one pattern and window, with the ratio's and the clients' counts if asked for."""
+    """One scan of one log for one pattern and window, with the ratio's, the clients' and the volume's counts."""
 
     def __init__(self, source: LocalFiles | RemoteFiles, pattern: str, window: float, clock: Clock, *,
-                 ratio: bool = False, of: str | None = None, client: str | None = None) -> None:
+                 ratio: bool = False, of: str | None = None, client: str | None = None,
+                 volume: tuple[float, float] | None = None) -> None:
         self.source, self.matcher, self.clock = source, Matcher(pattern), clock
         self.since = clock.now - window
+        self.volume = volume is not None
+        self.recent = clock.now - volume[0] if volume else self.since  # the volume's window starts here
+        self.usual = self.recent - volume[1] if volume else self.since  # and the usual period before it here
+        self.horizon = min(self.since, self.usual)  # how far back the scan reads
         self.format: Format | None = None
-        self.tally = Tally()
+        self.tally = Tally(clock=clock)
         self.ratio, self.of = ratio, Matcher(of) if of is not None else None
         self.client = re.compile(client.encode()) if client is not None else None
 
     def run(self, path: str) -> Tally:
-        """Scan the log's files, newest first, until past the window."""
+        """Scan the log's files, newest first, until past the window (and the volume's usual period)."""
         files = self.source.files(path)
         if not files:
             raise CheckError(f"{path} does not exist")
         try:
             for file in files:
-                if file.mtime < self.since:
-                    break  # last written before the window: it and every older file are out
+                if file.mtime < self.horizon:
+                    self._reached(file.mtime)
+                    break  # last written before the scan's reach: it and every older file are out
                 self.tally.files.append(file.path)
                 if self._forwards(file) if file.gz else self._backwards(file):
                     break
         finally:
             self.source.close()
-        if self.format is None and self.tally.bytes_read and (self.tally.count or self.tally.among):
+        if self.format is None and self.tally.bytes_read and (self.tally.count or self.tally.among
+                                                               or self.tally.recent):
             known = ", ".join(f.name for f in FORMATS)
             raise CheckError(f"no line of {path} read in the window has a timestamp in a known format ({known})")
         self.tally.format = self.format.name if self.format else None
@@ -182,37 +196,49 @@ class Scan:
             data = carry + chunk
             cut = data.rfind(b"\n") + 1
             carry, data = data[cut:], data[:cut]
-            past = self._forwards_block(data) or past
-        return self._forwards_block(carry) or past
-
-    def _forwards_block(self, data: bytes) -> bool:
-        """One block of a forward read; True when it reaches back before the window."""
-        last = self._edge(data, reverse=True)
-        if last is not None and last < self.since:
-            return True
-        return self._block(data)
+            past = self._block(data) or past
+        return self._block(carry) or past
 
     def _block(self, data: bytes) -> bool:
-        """Tally a block of whole lines; True when its first stamped line is older than the window."""
+        """Tally a block of whole lines; True when its first stamped line is older than the scan reads back."""
         first = self._edge(data, reverse=False)
-        inside = first is None or first >= self.since
-        for start, end in self._in_window(data, self.matcher.lines(data), inside):
-            self._count(data[start:end])
-        if self.ratio:
-            self.tally.among += self._among(data, inside)
-        return not inside
+        last = None if first is None else self._edge(data, reverse=True)
+        self._reached(first)
+        if last is not None and last < self.horizon:
+            return True  # wholly before (a .gz file is read from its start)
+        spans = self.matcher.lines(data)
+        if last is None or last >= self.since:
+            for start, end in self._after(data, spans, (first, last), self.since):
+                self._count(data[start:end])
+            if self.ratio:
+                self.tally.among += self._among(data, (first, last))
+        if self.volume:
+            recent = len(self._after(data, spans, (first, last), self.recent))
+            self.tally.recent += recent
+            self.tally.usual += len(self._after(data, spans, (first, last), self.usual)) - recent
+        return first is not None and first < self.horizon
 
-    def _in_window(self, data: bytes, spans: list[tuple[int, int]], inside: bool) -> list[tuple[int, int]]:
-        """The lines (spans of `data`) whose time lies in the window: all of them when the whole block does."""
-        if inside:
+    def _reached(self, at: float | None) -> None:
+        """Note how far back the log reaches."""
+        if at is not None and (self.tally.oldest is None or at < self.tally.oldest):
+            self.tally.oldest = at
+
+    def _after(self, data: bytes, spans: list[tuple[int, int]], edges: tuple[float | None, float | None],
+               since: float) -> list[tuple[int, int]]:
+        """The lines (spans of `data`) timed `since` or later: all if the block starts there, none if it ends before."""
+        first, last = edges
+        if first is None or first >= since:
             return spans
+        if last is not None and last < since:
+            return []
         return [(start, end) for start, end in spans
-                if (at := self._line_time(data, start, end)) is not None and at >= self.since]
+                if (at := self._line_time(data, start, end)) is not None and at >= since]
 
-    def _among(self, data: bytes, inside: bool) -> int:
+    def _among(self, data: bytes, edges: tuple[float | None, float | None]) -> int:
         """How many lines of the block in the window match `of`, or how many lines it has there without `of`."""
         if self.of is not None:
-            return len(self._in_window(data, self.of.lines(data), inside))
+            return len(self._after(data, self.of.lines(data), edges, self.since))
+        inside = edges[0] is None or edges[0] >= self.since
         if inside:
             return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         count, at = 0, None

@@ -27,6 +27,10 @@ class Clock:
             return time.mktime((*fields, 0, 0, -1))
         return calendar.timegm((*fields, 0, 0, 0)) - self.utc_offset
 
+    def wall(self, at: float, fmt: str = "%H:%M") -> str:
+        """A moment as the host's wall clock shows it."""
+        return time.strftime(fmt, time.localtime(at) if self.utc_offset is None else time.gmtime(at + self.utc_offset))
+
 
 def _offset(zone: bytes | None) -> int | None:
     """Seconds east of UTC from `Z`, `+0100` or `-05:30`; None when the stamp has no zone."""

@@ -76,6 +76,30 @@ class HostFile(Item):
         return int(self.mode, 8) if self.mode else None
 
 
+class LogVolume(Model):
+    """Matching lines in the last `window` against their mean per window over the `usual` period before it."""
+
+    window: DurationT = Field(default=Duration(3600.0, "1h"), gt=0)
+    usual: DurationT = Field(default=Duration(7 * 86400.0, "7d"), gt=0)  # the period before the window
+    max_rise: RatioT | None = None  # more above the usual mean fails (300%: over four times as many lines)
+    warn_max_rise: RatioT | None = None
+    max_drop: RatioT | None = None  # more below the usual mean fails (75%: under a quarter as many lines)
+    warn_max_drop: RatioT | None = None
+
+    @model_validator(mode="after")
+    def _judges(self) -> LogVolume:
+        """A limit to judge by, a usual period of at least one window, drops of at most 100%."""
+        if all(v is None for v in (self.max_rise, self.warn_max_rise, self.max_drop, self.warn_max_drop)):
+            raise ValueError("give max_rise and/or max_drop (or their warn_ twins)")
+        if self.usual < self.window:
+            raise ValueError(f"usual ({self.usual}) is shorter than the window ({self.window}); "
+                             "the usual level is a mean over several windows")
+        for drop in (self.max_drop, self.warn_max_drop):
+            if drop is not None and drop > 1:
+                raise ValueError(f"a drop of {drop} is more than all lines; at most 100% (no line at all)")
+        return self
+
+
 class HostLog(Item):
     """A log file: lines matching `pattern` whose timestamp falls in `window`."""
 
@@ -94,15 +118,17 @@ class HostLog(Item):
     max_client_share: RatioT | None = None  # the busiest client's share of the matching lines
     warn_max_client_share: RatioT | None = None
     client: ClientT = r"^(\S+)"  # its group is a line's client; default the remote address of nginx/Apache logs
+    volume: LogVolume | None = None  # matching lines in a window against their usual level
 
     @model_validator(mode="after")
     def _has_a_limit(self) -> HostLog:
         """A log check without a limit could never fail; `of` and `client` without their limit would do nothing."""
         limits = (self.max, self.warn_max, self.min, self.warn_min, self.max_repeats, self.warn_max_repeats,
-                  self.max_ratio, self.warn_max_ratio, self.max_client_share, self.warn_max_client_share)
+                  self.max_ratio, self.warn_max_ratio, self.max_client_share, self.warn_max_client_share,
+                  self.volume)
         if all(v is None for v in limits):
             raise ValueError("give a limit: max, min and/or max_repeats (or their warn_ twins), "
-                             "or a share: max_ratio, max_client_share")
+                             "a share: max_ratio, max_client_share, or a volume")
         if self.of is not None and self.max_ratio is None and self.warn_max_ratio is None:
             raise ValueError("`of` is the denominator of max_ratio; give max_ratio or warn_max_ratio with it")
         if "client" in self.model_fields_set and self.max_client_share is None and self.warn_max_client_share is None:
