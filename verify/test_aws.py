@@ -1,5 +1,5 @@
 """AWS: ECS, RDS and its backups, ElastiCache, CloudWatch alarms, load balancer targets, security groups,
-log retention, IAM users and ECR image scans."""
+log retention, IAM users, ECR image scans and unused resources."""
 
 from opsverify.checks import aws
 from opsverify.plugin import check, expect
@@ -42,6 +42,11 @@ def test_alb_targets_healthy(result):
 
 @check("aws.ec2.open_to_internet", over=aws.security_groups, area="security")
 def test_security_groups_closed(result):
+    expect(result)
+
+
+@check("aws.cost.unused", over=aws.unused_resources, area="host")
+def test_aws_unused_resources(result):
     expect(result)
 
 

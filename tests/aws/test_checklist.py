@@ -16,7 +16,7 @@ TESTS = {"test_ecs_services_at_desired_count": ["shop-prod/web", "shop-prod/work
          "test_rds_restorable_within_rpo": ["shop-db"], "test_elasticache_available": ["shop-redis"],
          "test_cloudwatch_alarms_ok": ["shop-"], "test_alb_targets_healthy": ["shop-web"],
          "test_metric_within_bounds": ["shop-5xx-24h"], "test_security_groups_closed": ["security-groups"],
-         "test_log_group_retention": ["/ecs/shop"]}
+         "test_aws_unused_resources": ["unused"], "test_log_group_retention": ["/ecs/shop"]}
 
 
 def shop(boto: Callable[[str], Any]) -> None:
@@ -55,7 +55,7 @@ def test_the_checklist_fails_only_the_broken_service(boto: Callable[[str], Any],
            "ecs": [{"cluster": "shop-prod", "services": ["web", "worker"]}],
            "rds": [{"instance": "shop-db", "min_backup_retention": 7, "max_restore_lag": "15m"}],
            "elasticache": ["shop-redis"], "alarms": {"prefix": "shop-"}, "target_groups": ["shop-web"],
-           "security_groups": {}, "log_groups": [{"group": "/ecs/shop", "min_days": 30}]}
+           "security_groups": {}, "unused": {}, "log_groups": [{"group": "/ecs/shop", "min_days": 30}]}
     path = tmp_path / "shop.yml"
     metric = {"name": "shop-5xx-24h", "max": 50,
               "cloudwatch": {"namespace": "Shop", "metric": "5xx", "statistic": "Sum", "window": "24h"}}
@@ -68,6 +68,7 @@ def test_the_checklist_fails_only_the_broken_service(boto: Callable[[str], Any],
     assert worker["reason"] == "ECS service shop-prod/worker runs 0 of 2 desired tasks (2 pending)"
     assert (worker["area"], worker["cadence"]) == ("health", "daily")
     assert run.check("test_rds_backup_retention", "shop-db")["area"] == "backup"
+    assert run.check("test_aws_unused_resources", "unused")["area"] == "host"
     assert run.code == 1
     for written in run.run_dir.iterdir():
         if written.is_file():

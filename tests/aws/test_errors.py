@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 
 from opsverify.checks import aws
-from opsverify.checks.aws import cloudwatch, ec2, ecr, ecs, elasticache, elb, iam, logs, rds
+from opsverify.checks.aws import cloudwatch, cost, ec2, ecr, ecs, elasticache, elb, iam, logs, rds
 from opsverify.result import Result, Status
 from tests.aws.conftest import REGION, item
 from tests.support.net import LOOPBACK, free_port
@@ -28,6 +28,7 @@ EVERY_CHECK: list[tuple[Callable[[aws.Target], Result], Any, dict[str, Any]]] = 
     (cloudwatch.alarms, aws.alarms, {"alarms": {"prefix": "shop-"}}),
     (elb.targets, aws.target_groups, {"target_groups": ["shop-web"]}),
     (ec2.open_to_internet, aws.security_groups, {"security_groups": {}}),
+    (cost.unused, aws.unused_resources, {"unused": {}}),
     (logs.retention, aws.log_groups, {"log_groups": [{"group": "/ecs/shop", "min_days": 30}]}),
     (iam.console_mfa, aws.iam_console, {"iam": {}}),
     (iam.access_keys, aws.iam_keys, {"iam": {"max_access_key_age": "90d"}}),
@@ -35,7 +36,7 @@ EVERY_CHECK: list[tuple[Callable[[aws.Target], Result], Any, dict[str, Any]]] = 
     (ecr.scan_findings, aws.images, {"ecr": [{"repository": "shop"}]}),
 ]
 IDS = ["ecs-service", "ecs-cluster", "rds-available", "rds-retention", "rds-rpo", "elasticache", "alarms", "elb",
-       "security-groups", "log-groups", "iam-mfa", "iam-keys", "iam-admins", "ecr"]
+       "security-groups", "unused", "log-groups", "iam-mfa", "iam-keys", "iam-admins", "ecr"]
 
 
 @pytest.mark.parametrize("check, items, section", EVERY_CHECK, ids=IDS)
@@ -77,6 +78,7 @@ def test_a_denied_call_is_named(strict_moto: tuple[str, dict[str, str]], monkeyp
     assert result.reason.startswith("cloudwatch:DescribeAlarms denied: User: arn:aws:iam::123456789012:user/readonly")
     for check, items, section, action in (
             (ec2.open_to_internet, aws.security_groups, {"security_groups": {}}, "ec2:DescribeSecurityGroups"),
+            (cost.unused, aws.unused_resources, {"unused": {}}, "ec2:DescribeVolumes"),
             (iam.admins, aws.iam_admins, {"iam": {"approved_admins": []}}, "iam:GetAccountAuthorizationDetails")):
         denied = check(item(items, endpoint, **section))
         assert (denied.status, denied.reason) == (Status.ERROR, f"{action} denied: User: arn:aws:iam::123456789012:"

@@ -131,3 +131,17 @@ def test_review_mistakes_name_their_key() -> None:
                                          ).message
     twice = one(head + "  ecr: [{repository: shop}, {repository: shop, tag: latest}]\n")
     assert "'shop:latest' is listed twice" in twice.message
+
+
+def test_unused_loads_with_defaults_and_names_its_mistakes() -> None:
+    head = "environment: x\naws:\n  region: eu-west-1\n"
+    env = ok(head + "  unused: {}\n")
+    (review,) = aws.unused_resources(env)
+    assert (review.name, review.url, review.cadence) == ("unused", "https://ec2.eu-west-1.amazonaws.com", None)
+    assert (env.aws.unused.max, env.aws.unused.warn_max, str(env.aws.unused.min_age)) == (0, None, "7d")
+    env = ok(head + "  unused: {max: 2, ignore: [vol-0abc, spare-alb], min_age: 30d, cadence: weekly}\n")
+    assert (env.aws.unused.min_age, aws.unused_resources(env)[0].cadence) == (30 * 86400, "weekly")
+    assert aws.unused_resources(ok(head)) == []
+    at(one(head + "  unused: {max: -1}\n"), 4, "aws.unused.max")
+    at(one(head + "  unused: {min_age: 7 days}\n"), 4, "aws.unused.min_age")
+    at(one(head + "  unused: {ignored: [vol-0abc]}\n"), 4, "aws.unused.ignored", "ignore")

@@ -127,6 +127,13 @@ def security_groups(env: Environment) -> list[Target]:
     return [Target(env.aws, "ec2", spec.vpc or "security-groups", spec)]
 
 
+def unused_resources(env: Environment) -> list[Target]:
+    """The review of unused resources (id `unused`), where `unused:` is given."""
+    if env.aws is None or env.aws.unused is None:
+        return []
+    return [Target(env.aws, "ec2", "unused", env.aws.unused)]
+
+
 def log_groups(env: Environment) -> list[Target]:
     """One item per CloudWatch log group or prefix, named by it."""
     return [Target(env.aws, "logs", g.name, g) for g in env.aws.log_groups] if env.aws else []

@@ -1,5 +1,5 @@
 """An AWS account through its APIs: ECS services, RDS instances, ElastiCache, CloudWatch alarms, ALB targets,
-security groups, log group retention, IAM users and ECR image scans."""
+security groups, log group retention, IAM users, ECR image scans and unused resources."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import AfterValidator, field_validator, model_validator
 
 from opsverify.spec.models.common import Entry
 from opsverify.spec.types import Count, DurationT, Name, Port, WebUrl
+from opsverify.spec.units import Duration
 
 
 def _unique(names: Sequence[str], what: str = "") -> Any:
@@ -92,6 +93,15 @@ class SecurityGroups(Entry):
     vpc: VpcId | None = None  # only the groups of this VPC
 
 
+class Unused(Entry):
+    """Resources that cost money and serve nothing; more than `max` of them fails."""
+
+    max: Count = 0
+    warn_max: Count | None = None
+    ignore: tuple[str, ...] = ()  # resource ids, Name tags, Elastic IP addresses or load balancer names left out
+    min_age: DurationT = Duration(7 * 86400.0, "7d")  # an instance counts once stopped this long
+
+
 class LogGroup(Entry):
     """CloudWatch log groups, one by name or all under a prefix, that keep their logs at least `min_days`."""
 
@@ -147,6 +157,7 @@ class Aws(Entry):
     alarms: Alarms | None = None
     target_groups: Names = ()  # ALB/NLB target groups by name
     security_groups: SecurityGroups | None = None
+    unused: Unused | None = None
     log_groups: tuple[LogGroup, ...] = ()
     iam: Iam | None = None
     ecr: tuple[EcrImage, ...] = ()
