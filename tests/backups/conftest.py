@@ -21,7 +21,7 @@ from opsverify.spec.models.backups import Backup
 from opsverify.spec.models.environment import Environment
 from tests.services import MARIADB, POSTGRES, need, reachable
 from tests.support.items import item
-from tests.support.sshd import sshd  # noqa: F401 - fixture
+from tests.support.sshd import sshd, target  # noqa: F401 - fixtures
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
 MARIA_URL = "mysql+pymysql://root@127.0.0.1:3306"

@@ -20,7 +20,6 @@ from tests.backups.conftest import backup, context
 from tests.plugin.conftest import run_checklist
 from tests.spec.helpers import at, one
 from tests.support.fixtures import require
-from tests.support.sshd import SshServer
 
 AGES = {"a.jpg": dt.timedelta(hours=3), "2026/b.jpg": dt.timedelta(hours=2), "2026/11/c.pdf": dt.timedelta(days=40)}
 
@@ -127,15 +126,6 @@ def test_a_live_folder_the_user_cannot_read_cannot_be_checked(live: Path) -> Non
         shutil.rmtree(shared)
     assert result.status is Status.ERROR  # find quotes the path as the locale does: 'x' or ‘x’
     assert re.fullmatch(f"listing {shared} failed on web1: find: .{shared}/private.: Permission denied", result.reason)
-
-
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """A testinfra target for this machine: local://, or ssh:// through a throwaway sshd."""
-    if request.param == "local":
-        return "local://"
-    server: SshServer = request.getfixturevalue("sshd")
-    return server.target
 
 
 def test_the_live_folder_and_the_copy_are_read_on_their_hosts(live: Path, target: str) -> None:

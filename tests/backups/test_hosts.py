@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 from opsverify.checks.backup.checksum import checksum
 from opsverify.checks.backup.freshness import freshness
@@ -18,16 +17,6 @@ from opsverify.checks.backup.restore import restore_drill
 from opsverify.checks.backup.retention import retention
 from opsverify.result import Status
 from tests.backups.conftest import Shelf, Source, backup, context
-from tests.support.sshd import SshServer
-
-
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """A testinfra target for this machine: local://, or ssh:// through a throwaway sshd."""
-    if request.param == "local":
-        return "local://"
-    server: SshServer = request.getfixturevalue("sshd")
-    return server.target
 
 
 def on(target: str, path: str, **fields: Any) -> tuple[Any, Any]:

@@ -1,3 +1,3 @@
 """Fixtures for the host checks: a real sshd on loopback (the ssh:// target) and host items."""
 
-from tests.support.sshd import sshd  # noqa: F401 - fixture
+from tests.support.sshd import sshd, target  # noqa: F401 - fixtures

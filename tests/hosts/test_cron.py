@@ -34,12 +34,6 @@ BACKUP_SCRIPT=/usr/local/bin/backup.sh
 """
 
 
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """local:// and the real sshd's ssh:// target."""
-    return "local://" if request.param == "local" else request.getfixturevalue("sshd").target
-
-
 @pytest.fixture
 def user_crontab() -> Iterator[Callable[[str | None], None]]:
     """Set nobody's crontab (None: none); the one it had before is put back afterwards."""

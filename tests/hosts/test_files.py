@@ -5,18 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 
 from opsverify.checks.host import OnHost
 from opsverify.checks.host.files import file, world_writable
 from opsverify.result import Status
 from tests.hosts.helpers import host_item
-
-
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """local:// and the real sshd's ssh:// target."""
-    return "local://" if request.param == "local" else request.getfixturevalue("sshd").target
 
 
 def env_file(tmp_path: Path, mode: int) -> Path:

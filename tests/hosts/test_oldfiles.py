@@ -21,12 +21,6 @@ from tests.support.fixtures import require
 DAY = 86400.0
 
 
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """local:// and the real sshd's ssh:// target."""
-    return "local://" if request.param == "local" else request.getfixturevalue("sshd").target
-
-
 def aged(path: Path, days: float, size: int = 10) -> Path:
     """A file of `size` bytes last modified `days` ago."""
     path.parent.mkdir(parents=True, exist_ok=True)

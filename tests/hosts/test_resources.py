@@ -17,16 +17,6 @@ from opsverify.result import Status
 from tests.hosts.helpers import host_item
 from tests.spec.helpers import at, one
 from tests.support.net import free_port
-from tests.support.sshd import SshServer
-
-
-@pytest.fixture(params=["local", "ssh"])
-def target(request: pytest.FixtureRequest) -> str:
-    """local:// and the real sshd's ssh:// target."""
-    if request.param == "local":
-        return "local://"
-    server: SshServer = request.getfixturevalue("sshd")
-    return server.target
 
 
 def test_a_disk_limit_below_current_usage_fails_per_mount(target: str) -> None:

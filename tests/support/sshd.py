@@ -144,3 +144,9 @@ def sshd() -> Iterator[SshServer]:
     require(SshServer.unavailable())
     with SshServer() as server:
         yield server
+
+
+@pytest.fixture(params=["local", "ssh"])
+def target(request: pytest.FixtureRequest) -> str:
+    """A testinfra target for this machine, both ways: local://, and ssh:// through the session's sshd."""
+    return "local://" if request.param == "local" else request.getfixturevalue("sshd").target
