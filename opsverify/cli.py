@@ -1,4 +1,4 @@
-"""The `opsverify` command: run, demo, check-env, archive verify|index|export, schedule, status."""
+"""The `opsverify` command: run, demo, check-env, archive verify|index|export, schedule, status, watch."""
 
 from __future__ import annotations
 
@@ -40,13 +40,16 @@ def main(argv: list[str] | None = None) -> int:
 
     add_archive_parsers(archive_sub, Path(os.environ.get("OPSV_REPORTS", "reports")))
     add_schedule_parsers(sub, Path(os.environ.get("OPSV_REPORTS", "reports")))
+    from opsverify.schedule.watch import add_parser as add_watch_parser
+
+    add_watch_parser(sub, Path(os.environ.get("OPSV_REPORTS", "reports")))
     from opsverify.load.commands import add_parser as add_loadtest_parser
 
     add_loadtest_parser(sub)
 
     args = parser.parse_args(argv)
     return {"run": _run, "demo": _demo, "check-env": _check_env, "archive": _archive, "schedule": _schedule,
-            "status": _status, "loadtest": _loadtest}[args.command](args)
+            "status": _status, "loadtest": _loadtest, "watch": _watch}[args.command](args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -99,6 +102,12 @@ def _status(args: argparse.Namespace) -> int:
     from opsverify.schedule.commands import status_command
 
     return status_command(args)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from opsverify.schedule.watch import watch_command
+
+    return watch_command(args)
 
 
 def _loadtest(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """Health: endpoints, TLS, databases, caches, mail relays and notification channels answer as the environment says."""
 
 from opsverify.checks import notify
-from opsverify.plugin import check, expect
+from opsverify.plugin import check, expect, having
 
 
 @check("http.response", over="endpoints", area="health")
@@ -11,6 +11,11 @@ def test_endpoint_responds(result):
 
 @check("http.latency_sla", over=lambda env: [e for e in env.endpoints if e.sla], area="performance")
 def test_endpoint_latency_sla(result):
+    expect(result)
+
+
+@check("uptime.availability", over=having("endpoints", "uptime"), area="health", smoke=False)
+def test_endpoint_uptime(result):
     expect(result)
 
 

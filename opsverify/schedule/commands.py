@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import threading
 from pathlib import Path
 
 from opsverify.schedule import calendar, jobs, snippets, status
@@ -48,10 +49,16 @@ def schedule_command(args: argparse.Namespace) -> int:
         if not ran:
             print("opsverify schedule: nothing is due")
         return 1 if any(code for _, code in ran) else 0
+    from opsverify.schedule import watch  # requests: imported only by the daemon
+
+    stop = threading.Event()
     try:
+        watch.start(daemon.env, daemon.reports, stop)  # the uptime watcher beside the calendar, if any endpoint has it
         daemon.serve()
     except KeyboardInterrupt:
         print("\nopsverify schedule: stopped")
+    finally:
+        stop.set()
     return 0
 
 

@@ -52,12 +52,14 @@ class HttpServer:
 
     `routes` maps a path (without query) to a Reply or a function of the Request; others get
     `fallback` (a catch-all route), else 404.
-    Every request is appended to `requests`. Use as a context manager, or start() and stop().
+    Every request is appended to `requests`. Use as a context manager, or start() and stop(); `listen_on`
+    a port to start again where an earlier server stopped.
     """
 
     def __init__(self, routes: Mapping[str, Route] | None = None, *, tls: ssl.SSLContext | None = None,
-                 fallback: Route | None = None):
+                 fallback: Route | None = None, listen_on: int = 0):
         self.routes: dict[str, Route] = dict(routes or {})
+        self.listen_on = listen_on
         self.fallback = fallback
         self.requests: list[Request] = []
         self.tls = tls
@@ -81,7 +83,7 @@ class HttpServer:
 
     def start(self) -> HttpServer:
         """Listen on a free port and serve in a background thread."""
-        self._server = _Server((LOOPBACK, 0), _handler(self), tls=self.tls)
+        self._server = _Server((LOOPBACK, self.listen_on), _handler(self), tls=self.tls)
         serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         serve.start()
         return self

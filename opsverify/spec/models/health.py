@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl
 from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT
+from opsverify.spec.units import Duration, Ratio
+
+MIN_EVERY = 0.1  # seconds between two samples of `opsverify watch`, at the least
 
 
 class Expect(Model):
@@ -44,6 +47,27 @@ class Sla(LatencySla):
     samples: int = Field(default=20, ge=1, le=10000)
 
 
+class Uptime(Model):
+    """Availability: the share of `opsverify watch`'s samples, one every `every`, that were up over the last `over`."""
+
+    min: RatioT | None = None
+    warn_min: RatioT | None = None
+    over: DurationT = Duration(30 * 86400.0, "30d")
+    every: DurationT = Duration(60.0, "1m")
+    min_coverage: RatioT = Ratio(0.9)  # fewer samples than this share of over/every: the check cannot judge
+
+    @model_validator(mode="after")
+    def _judges(self) -> Uptime:
+        """A limit to judge by, a sampling interval the watcher can keep, a period of several samples."""
+        if self.min is None and self.warn_min is None:
+            raise ValueError("give min and/or warn_min")
+        if self.every < MIN_EVERY:
+            raise ValueError(f"every ({self.every}) is shorter than 100ms")
+        if self.over < 2 * self.every:
+            raise ValueError(f"over ({self.over}) holds fewer than two samples taken every {self.every}")
+        return self
+
+
 class Endpoint(Item):
     """An HTTP(S) URL and what it must answer."""
 
@@ -53,6 +77,7 @@ class Endpoint(Item):
     headers: HeadersT = {}  # credential-like names (and `redact`) hold a Secret
     expect: Expect = Expect()
     sla: Sla | None = None
+    uptime: Uptime | None = None  # sampled by `opsverify watch`, judged by test_endpoint_uptime
 
 
 class Tls(Item):
