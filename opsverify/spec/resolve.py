@@ -8,6 +8,7 @@ from typing import Any, cast
 from opsverify.spec.models.common import Entry, Model
 from opsverify.spec.models.environment import Defaults, Environment
 from opsverify.spec.models.health import Endpoint
+from opsverify.spec.models.pages import Page
 from opsverify.spec.secret import Secret, sensitive_header
 from opsverify.spec.schema import nested_models
 from opsverify.spec.units import Duration
@@ -26,11 +27,12 @@ def resolve(env: Environment) -> Environment:
     """The environment with every Entry's severity and timeout set and every ca_file defaulted."""
     defaults = env.defaults
     filled = cast(Environment, _fill(env, Inherited(defaults.severity, defaults.timeout, defaults.ca_file)))
-    return filled.model_copy(update={"endpoints": tuple(_redact(e, env.redact) for e in filled.endpoints)})
+    return filled.model_copy(update={"endpoints": tuple(_redact(e, env.redact) for e in filled.endpoints),
+                                     "pages": tuple(_redact(p, env.redact) for p in filled.pages)})
 
 
-def _redact(endpoint: Endpoint, redact: tuple[str, ...]) -> Endpoint:
-    """The endpoint with header values named in `redact` turned into Secrets."""
+def _redact(endpoint: Endpoint | Page, redact: tuple[str, ...]) -> Any:
+    """The endpoint (or page) with header values named in `redact` turned into Secrets."""
     headers = {k: Secret(v) if isinstance(v, str) and sensitive_header(k, redact) else v
                for k, v in endpoint.headers.items()}
     return endpoint.model_copy(update={"headers": headers})

@@ -15,6 +15,7 @@ from opsverify.spec.models.loadtests import LoadTests
 from opsverify.spec.models.metrics import Metric
 from opsverify.spec.models.mongodb import MongoDb
 from opsverify.spec.models.notify import Notify, Waiver
+from opsverify.spec.models.pages import Page
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.models.security import Security
 from opsverify.spec.types import NAME_PATTERN, DurationT
@@ -47,6 +48,7 @@ class Environment(Model):
     hosts: tuple[Host, ...] = ()
     metrics: tuple[Metric, ...] = ()
     apps: tuple[App, ...] = ()
+    pages: tuple[Page, ...] = ()
     security: Security | None = None
     compliance: Compliance | None = None
     aws: Aws | None = None
