@@ -56,6 +56,13 @@ def timeout_of(item: Any) -> Duration:
     return item.timeout if getattr(item, "timeout", None) is not None else DEFAULT_TIMEOUT
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 query`, `2 queries`, `3 sessions`."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+
+
 def show_seconds(value: float) -> str:
     """A duration as the user wrote it (Duration), else readably: 0.42ms, 12ms, 2.4s."""
     if isinstance(value, Duration):

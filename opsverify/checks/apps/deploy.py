@@ -12,11 +12,11 @@ import json
 import posixpath
 from typing import Any
 
-from opsverify.checks import CheckError, probe
+from opsverify.checks import CheckError, plural, probe
 from opsverify.checks.apps import database_of, host_of, read, under
 from opsverify.checks.apps.config import CONFIG_CACHE, ENV_FILE
 from opsverify.checks.database import connection
-from opsverify.checks.db import plural, rows
+from opsverify.checks.db import rows
 from opsverify.checks.host import run
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, passed, skipped

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Connection
 
-from opsverify.checks import CheckError, combine, probe
+from opsverify.checks import CheckError, combine, plural, probe
 from opsverify.checks.apps import database_of, host_of
 from opsverify.checks.apps.config import frappe_configs, frappe_on, setting
 from opsverify.checks.database import connection
-from opsverify.checks.db import plural, rows
+from opsverify.checks.db import rows
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.apps import App

@@ -50,10 +50,3 @@ def first_words(query: str | None) -> str:
     words = _LITERAL.sub("'…'", query).split()
     shown = " ".join(words[:WORDS])
     return shown + (" …" if len(words) > WORDS else "")
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 query`, `2 queries`, `3 sessions`."""
-    if count == 1:
-        return f"1 {noun}"
-    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from opsverify.checks import probe, show_seconds
+from opsverify.checks import plural, probe, show_seconds
 from opsverify.checks.database import connection
-from opsverify.checks.db import dialect_rows, family, first_words, not_measured, plural, rows
+from opsverify.checks.db import dialect_rows, family, first_words, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.result import Result, grade, passed, skipped
 from opsverify.spec.models.health import Database

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from opsverify.checks import probe, show_seconds
+from opsverify.checks import plural, probe, show_seconds
 from opsverify.checks.database import connection
-from opsverify.checks.db import dialect_rows, family, not_measured, plural, rows
+from opsverify.checks.db import dialect_rows, family, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.checks.previous import previous, seconds_since
 from opsverify.context import RunContext

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from opsverify.checks import combine, milliseconds, probe, show_seconds
+from opsverify.checks import combine, milliseconds, plural, probe, show_seconds
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec import Environment
@@ -68,7 +68,7 @@ def load(target: OnDevice, *, context: RunContext | None = None) -> Result:
     if seen.status is not None and seen.status >= 400:
         results.append(failed(f"{target.label}: the page itself answered {seen.status}"))
     if seen.failed_assets:
-        results.append(failed(f"{target.label}: {_count(seen.failed_assets, 'asset')} failed: "
+        results.append(failed(f"{target.label}: {plural(len(seen.failed_assets), 'asset')} failed: "
                               + _named(seen.failed_assets)))
     return combine(results, load_ms=milliseconds(seen.load), status=seen.status,
                    failed_assets=list(seen.failed_assets))
@@ -81,7 +81,7 @@ def interactive(target: OnDevice, *, context: RunContext | None = None) -> Resul
     if page.max_interactive is None and page.warn_max_interactive is None:
         return skipped(f"{page.name} sets no max_interactive")
     tasks = seen.long_tasks
-    detail = (f"DOMContentLoaded at {show_seconds(seen.ready)}; {_count(tasks, 'long task')}"
+    detail = (f"DOMContentLoaded at {show_seconds(seen.ready)}; {plural(len(tasks), 'long task')}"
               + (f", the last ending at {show_seconds(max(s + d for s, d in tasks))}" if tasks else ""))
     return grade("time to interactive", seen.interactive, page.max_interactive, page.warn_max_interactive,
                  show=show_seconds, unit="s", said=f"{target.label} was interactive after "
@@ -101,7 +101,7 @@ def fits_device(target: OnDevice, *, context: RunContext | None = None) -> Resul
                               f"980px wide and shrinks it"))
     if page.max_console_errors is not None:
         errors = seen.console_errors
-        said = f"{target.label}: {_count(errors, 'console error')}" + (f": {_named(errors)}" if errors else "")
+        said = f"{target.label}: {plural(len(errors), 'console error')}" + (f": {_named(errors)}" if errors else "")
         results.append(grade("console errors", len(errors), page.max_console_errors, said=said))
     return combine(results, scroll_width=seen.scroll_width, screen_width=seen.inner_width,
                    viewport_meta=seen.viewport_meta, console_errors=list(seen.console_errors))
@@ -114,11 +114,6 @@ def _width(target: OnDevice, seen: Visit) -> Result:
     culprit = f"; {seen.widest} reaches {seen.reach}px" if seen.widest else ""
     return failed(f"{target.label} is {seen.scroll_width}px wide on a {seen.inner_width}px-wide screen "
                   f"(it scrolls sideways){culprit}", value=seen.scroll_width, unit="px")
-
-
-def _count(things: Any, noun: str) -> str:
-    """`1 asset`, `3 assets`."""
-    return f"{len(things)} {noun}{'' if len(things) == 1 else 's'}"
 
 
 def _named(things: tuple[str, ...]) -> str:
