@@ -63,6 +63,21 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
+ITEM_KEYS = ("severity", "timeout", "tags", "controls", "smoke")  # what the plugin reads of a check's target
+
+
+def carried(attribute: str, *more: str) -> Callable[[Any, str], Any]:
+    """A `__getattr__` for a check target wrapping an environment item: ITEM_KEYS (and `more`) are the item's own."""
+    keys = (*ITEM_KEYS, *more)
+
+    def __getattr__(self: Any, key: str) -> Any:
+        if key in keys:
+            return getattr(getattr(self, attribute), key)
+        raise AttributeError(key)
+
+    return __getattr__
+
+
 def show_seconds(value: float) -> str:
     """A duration as the user wrote it (Duration), else readably: 0.42ms, 12ms, 2.4s."""
     if isinstance(value, Duration):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from opsverify.checks import probe
+from opsverify.checks import carried, probe
 from opsverify.context import RunContext
 from opsverify.notify import deliver, refused, relay_of, why
 from opsverify.result import Result, error, failed, passed
@@ -32,11 +32,7 @@ class Channel:
         """Where the message goes (the webhook, else the relay), for the per-target concurrency limit."""
         return self.notify.webhook if self.relay is None else f"smtp://{self.relay.host}:{self.relay.port}"
 
-    def __getattr__(self, key: str) -> Any:
-        """name, severity, timeout, tags, controls and smoke are the notify item's own."""
-        if key in ("name", "severity", "timeout", "tags", "controls", "smoke"):
-            return getattr(self.notify, key)
-        raise AttributeError(key)
+    __getattr__ = carried("notify", "name")
 
 
 def tested(env: Environment) -> list[Channel]:

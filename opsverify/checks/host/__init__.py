@@ -8,13 +8,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import testinfra
 from testinfra.backend.base import CommandResult
 from testinfra.host import Host as Machine
 
-from opsverify.checks import CheckError, show_seconds, target_key, timeout_of
+from opsverify.checks import CheckError, carried, show_seconds, target_key, timeout_of
 from opsverify.spec import Environment
 from opsverify.spec.models.hosts import Host, HostFile, HostLog, OldFiles
 from opsverify.spec.units import format_percent
@@ -115,11 +114,7 @@ class OnHost:
         """The item's own cadence, else the host's."""
         return self.item.cadence or self.host.cadence
 
-    def __getattr__(self, key: str) -> Any:
-        """severity, timeout, tags, controls and smoke are the item's own (severity and timeout resolved on load)."""
-        if key in ("severity", "timeout", "tags", "controls", "smoke"):
-            return getattr(self.item, key)
-        raise AttributeError(key)
+    __getattr__ = carried("item")  # severity and timeout were resolved on load
 
 
 def nested(env: Environment, section: str) -> list[OnHost]:

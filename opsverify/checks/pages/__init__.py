@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from opsverify.checks import combine, milliseconds, plural, probe, show_seconds
+from opsverify.checks import carried, combine, milliseconds, plural, probe, show_seconds
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec import Environment
@@ -34,11 +34,7 @@ class OnDevice:
         """How a reason names it: `home on mobile`."""
         return f"{self.page.name} on {self.device}"
 
-    def __getattr__(self, key: str) -> Any:
-        """url, cadence, severity, timeout, tags, controls and smoke are the page's own."""
-        if key in ("url", "cadence", "severity", "timeout", "tags", "controls", "smoke"):
-            return getattr(self.page, key)
-        raise AttributeError(key)
+    __getattr__ = carried("page", "url", "cadence")
 
 
 def on_devices(env: Environment) -> list[OnDevice]:
