@@ -23,7 +23,9 @@ from opsverify.checks.backup.vetting import Vetting
 
 CODE, STRING, COMMENT, BLOCK = range(4)
 WORD = rb"(?P<word>[A-Za-z0-9_$\x80-\xff]+)"
-MARKS = rb"(?P<mark>#|--|/\*M!\d*|/\*!\d*|/\*\+|/\*|['\"`])"
+MARKS = rb"(?P<mark>#|--|/\*M!|/\*!|/\*\+|/\*|\*/|['\"`])"
+COMMENT_MARK = re.compile(rb"/\*|\*/")
+BOM = b"\xef\xbb\xbf"
 SANDBOX = re.compile(rb"[ \t]*/\*M!999999\\- enable the sandbox mode \*/[ \t\r]*")
 LINE_COMMAND = re.compile(rb"[ \t\r\f]*([A-Za-z_]+)(?:[ \t]+(\S*))?")
 DEFINER = re.compile(rb"""(?ix)DEFINER\s*=\s*
@@ -58,6 +60,7 @@ class Mariadb(Vetting):
         """A reader of the dump file `name`."""
         super().__init__(name)
         self.state, self.quote, self.empty, self.at_bol = CODE, b"", True, True
+        self.versioned = False  # inside /*! ... */ on this line: the client's ss_comment
         self._delimiter(b";")
         self.steps = {CODE: self._code, STRING: self._string, COMMENT: self._comment, BLOCK: self._block}
 
@@ -69,6 +72,9 @@ class Mariadb(Vetting):
     def scan(self, data: bytes, final: bool) -> int:
         """Line by line, as the client reads."""
         i, n = 0, len(data)
+        if self.line == 1 and self.at_bol and data.startswith(BOM):
+            self.take(data, 0, len(BOM))  # the client skips a byte order mark
+            i = len(BOM)
         while i < n:
             newline = data.find(b"\n", i)
             end = newline if newline >= 0 else n
@@ -84,7 +90,7 @@ class Mariadb(Vetting):
                 i = j
                 break
             self.take(data, newline, newline + 1)
-            i, self.at_bol = newline + 1, True
+            i, self.at_bol, self.versioned = newline + 1, True, False
             if self.state == COMMENT:
                 self.state = CODE
         return i
@@ -166,21 +172,26 @@ class Mariadb(Vetting):
         return b
 
     def _mark(self, data: bytes, a: int, b: int, end: int, hard: bool) -> int:
-        """A comment or a quote at `a`."""
+        """A comment, a versioned comment's bounds, or a quote at `a` (as the client's add_line sees them)."""
         mark = data[a:b]
-        if mark == b"--" and b < end and data[b] not in b" \t\r\f\v":
-            self.take(data, a, b)  # not a comment: -- must be followed by a blank
+        if mark == b"--" and not self.empty and b < end and data[b] not in b" \t\r\f\v":
+            self.take(data, a, a + 1)  # -- is a comment before a blank or at a statement's start; else a minus
             self.empty = False
-            return b
+            return a + 1
         if mark in (b"#", b"--"):
             self.state = COMMENT
             return a
         if mark == b"/*+":
             self.refuse("an optimizer hint comment", "MariaDB and MySQL clients read it differently; no dump writes it")
+        if mark == b"*/":  # code to the client; it ends a /*! on this line
+            self.versioned, self.empty = False, False
+            self.take(data, a, a + 1)
+            return a + 1
         self.take(data, a, b)
         if mark == b"/*":
             self.state = BLOCK
         elif mark.startswith(b"/*"):
+            self.versioned |= mark == b"/*!"
             self.empty = False  # a versioned comment: its content is code
         else:
             self.state, self.quote, self.empty = STRING, mark, False
@@ -212,15 +223,26 @@ class Mariadb(Vetting):
         return end
 
     def _block(self, data: bytes, i: int, end: int, hard: bool) -> int:
-        """A /* comment */ (not nested)."""
-        k = data.find(b"*/", i, end)
-        if k >= 0:
-            self.take(data, i, k + 2)
+        """A /* comment */: not nested, but a /*! inside keeps the next */ from ending it (the client's ss_comment)."""
+        found = COMMENT_MARK.search(data, i, end)
+        if found is None:
+            stop = end if hard or end == i or data[end - 1] not in b"/*" else end - 1
+            self.take(data, i, stop)
+            return stop
+        j = found.start()
+        if not hard and j + 3 >= end:
+            self.take(data, i, j)
+            return j
+        if found.group() == b"*/" and not self.versioned:
+            self.take(data, i, j + 2)
             self.state = CODE
-            return k + 2
-        stop = end if hard or end == i or data[end - 1] != 0x2A else end - 1
-        self.take(data, i, stop)
-        return stop
+            return j + 2
+        if found.group() == b"*/" or data[j + 2:j + 3] == b"!" or data[j + 2:j + 4] == b"M!":
+            self.versioned = found.group() == b"/*" and (self.versioned or data[j + 2:j + 3] == b"!")
+            self.take(data, i, j + 1)  # one character on: the client read only this one
+            return j + 1
+        self.take(data, i, j + 2)  # /* in a comment: still one comment
+        return j + 2
 
     def classify(self) -> str | None:
         """Refuse client commands and statements that leave the database; drop what a drill user cannot run."""

@@ -49,7 +49,7 @@ def run(path: str, chunks: Iterable[bytes], name: str, every: int, check: Any) -
         pending, count, start = "", 0, 1
         for number, line in enumerate(_lines(chunks), 1):
             if not pending.strip():
-                start = number
+                pending, start = "", number
                 if line.lstrip().startswith("."):
                     command = line.split()[0]
                     raise Refused(f"line {number} of {name}: sqlite3 dot-command {command} is refused ({OUTSIDE}; "
@@ -57,17 +57,31 @@ def run(path: str, chunks: Iterable[bytes], name: str, every: int, check: Any) -
             pending += line
             if not sqlite3.complete_statement(pending):
                 continue
-            try:
-                db.execute(pending)
-            except sqlite3.Error as exc:
-                if denied.what:
-                    raise Refused(f"line {start} of {name}: {denied.what} is refused ({OUTSIDE})") from None
-                raise sqlite3.OperationalError(f"SQLite stopped at statement {count + 1}: {exc}") from None
-            pending, count = "", count + 1
-            if count % every == 0:
-                check()
+            for statement, offset in _statements(pending):
+                try:
+                    db.execute(statement)
+                except sqlite3.Error as exc:
+                    if denied.what:
+                        raise Refused(f"line {start + offset} of {name}: {denied.what} is refused ({OUTSIDE})") from None
+                    raise sqlite3.OperationalError(f"SQLite stopped at statement {count + 1}: {exc}") from None
+                count += 1
+                if count % every == 0:
+                    check()
+            pending = ""
         if pending.strip() and not pending.strip().startswith("--"):
             raise Corrupt("the SQL script ends in the middle of a statement")
+
+
+def _statements(text: str) -> Iterator[tuple[str, int]]:
+    """The statements of complete SQL text (several may share a line), each with the newlines before it."""
+    start, end = 0, text.find(";")
+    while end >= 0:
+        piece = text[start:end + 1]
+        if sqlite3.complete_statement(piece):
+            if piece.strip(" \t\r\n;"):
+                yield piece, text.count("\n", 0, start + len(piece) - len(piece.lstrip()))
+            start = end + 1
+        end = text.find(";", end + 1)
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
