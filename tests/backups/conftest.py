@@ -9,6 +9,7 @@ import os
 import secrets
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,23 @@ def _fill(execute: Any, dialect: str) -> None:
     rows = [f"({i}, {i % 20 + 1}, {i * 7}, '{newest - dt.timedelta(minutes=500 - i):%Y-%m-%d %H:%M:%S}')"
             for i in range(1, 501)]
     execute("INSERT INTO orders VALUES " + ", ".join(rows))
+
+
+@contextmanager
+def pg_database(prefix: str, *statements: str) -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL, with `statements` run in it; dropped afterwards."""
+    need("PostgreSQL", POSTGRES)
+    name, admin = unique(prefix), "host=127.0.0.1 user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        yield name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import pytest
 from opsverify.checks.backup.restore import restore_drill
 from opsverify.result import Result, Status
 from tests.backups.conftest import MARIA_URL, Shelf, Source, backup, context, roles, throwaways
+from tests.backups.test_restore_mysql import drill
 from tests.services import MARIADB, need
 
 INTO = f"{MARIA_URL}/mysql"
@@ -134,11 +135,25 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
 def test_a_real_dump_full_of_backslashes_restores_and_passes(shelf: Shelf, rich: Source) -> None:
     data = rich.dump("--routines", "--triggers").read_bytes()
     assert b"DEFINER=`root`@" in data and b"DELIMITER ;;" in data and b"\\\\" in data
-    shelf.put("db-1.sql", data)
-    env = context(databases=[{"name": "live", "url": rich.url}])
-    item = backup(shelf.glob(), name="maria-rich", restore={"into": INTO, "source": "live", "max_row_drift": "0%",
-                                                            "expect_min_rows": {"notes": 7}})
-    result = restore_drill(item, context=env)
+    result = drill(shelf, rich, data, "maria-rich", max_row_drift="0%", expect_min_rows={"notes": 7})
     assert result.status is Status.PASSED, result.reason
     assert result.evidence["safeguards"][1].startswith("mariadb --binary-mode --sandbox --local-infile=0")
     assert roles("maria", [result.evidence["database"]]) == []
+
+
+def test_a_least_privileged_into_is_enough(shelf: Shelf, maria_source: Source) -> None:
+    """restore.into with CREATE USER and every privilege, grantable, on opsv_restore_% databases only."""
+    admin = f"opsv_bk_admin_{secrets.token_hex(4)}"
+    execute(f"CREATE USER '{admin}'@'127.0.0.1'", f"GRANT CREATE USER ON *.* TO '{admin}'@'127.0.0.1'",
+            f"GRANT ALL PRIVILEGES ON `opsv\\_restore\\_%`.* TO '{admin}'@'127.0.0.1' WITH GRANT OPTION")
+    try:
+        shelf.put("db-1.sql", maria_source.dump().read_bytes())
+        item = backup(shelf.glob(), name="maria-admin", restore={"into": f"mysql+pymysql://{admin}@127.0.0.1:3306",
+                                                                 "expect_min_rows": {"orders": 500}})
+        result = restore_drill(item, context=context())
+        assert result.status is Status.PASSED, result.reason
+        assert result.evidence["safeguards"][2] == (f"as the throwaway user {result.evidence['database']}, with "
+                                                    "privileges on the throwaway database only")
+        assert roles("maria", [result.evidence["database"]]) == []
+    finally:
+        execute(f"DROP USER IF EXISTS '{admin}'@'127.0.0.1'")

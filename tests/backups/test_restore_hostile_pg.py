@@ -20,7 +20,8 @@ import pytest
 from opsverify.checks.backup import pgscript
 from opsverify.checks.backup.restore import restore_drill
 from opsverify.result import Result, Status
-from tests.backups.conftest import PG_URL, Shelf, Source, backup, context, roles, throwaways
+from tests.backups.conftest import PG_URL, Shelf, Source, backup, context, pg_database, roles, throwaways, unique
+from tests.backups.test_restore_pg import drill
 from tests.services import POSTGRES, need
 
 INTO = f"{PG_URL}/postgres"
@@ -32,16 +33,10 @@ FILES = "a backup must not write files or start programs on the machine running 
 @pytest.fixture(scope="module")
 def victim() -> Iterator[str]:
     """Another database on the scratch server, with 100 rows a hostile dump would like to change."""
-    need("PostgreSQL", POSTGRES)
-    name = f"opsv_bk_victim_{secrets.token_hex(4)}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL)")
-        conn.execute("INSERT INTO users (email) SELECT 'user' || g || '@example.org' FROM generate_series(1, 100) g")
-    yield name
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database("opsv_bk_victim", "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL)",
+                     "INSERT INTO users (email) SELECT 'user' || g || '@example.org' FROM generate_series(1, 100) g"
+                     ) as name:
+        yield name
 
 
 def state(database: str) -> tuple[int, str]:
@@ -138,19 +133,16 @@ def test_psqls_restricted_mode_holds_against_the_dumps_own_key(pg_source: Source
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
     """A database whose rows, functions, view and comments are full of backslashes and quotes, with other roles' grants."""
     need("PostgreSQL", POSTGRES)
-    name, owner, reader = (f"opsv_bk_{what}_{secrets.token_hex(4)}" for what in ("rich", "owner", "reader"))
+    owner, reader = unique("opsv_bk_owner"), unique("opsv_bk_reader")
     admin = "host=127.0.0.1 user=postgres dbname=postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
         conn.execute(f'CREATE ROLE "{owner}"')
         conn.execute(f'CREATE ROLE "{reader}"')
     try:
-        with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as conn:
-            conn.execute(RICH.replace("OWNER_ROLE", owner).replace("READER_ROLE", reader))
-        yield Source(f"{PG_URL}/{name}", name, tmp_path_factory.mktemp("rich"))
+        with pg_database("opsv_bk_rich", RICH.replace("OWNER_ROLE", owner).replace("READER_ROLE", reader)) as name:
+            yield Source(f"{PG_URL}/{name}", name, tmp_path_factory.mktemp("rich"))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'DROP ROLE IF EXISTS "{owner}"')
             conn.execute(f'DROP ROLE IF EXISTS "{reader}"')
 
@@ -178,32 +170,23 @@ REVOKE ALL ON FUNCTION shout(text) FROM PUBLIC;
 def test_a_real_dump_full_of_backslashes_restores_and_passes(shelf: Shelf, rich: Source) -> None:
     data = rich.dump().read_bytes()  # with ALTER ... OWNER TO, GRANT and REVOKE to a role the scratch role is not
     assert b"OWNER TO" in data and b"GRANT SELECT" in data and b"COPY public.notes" in data
-    shelf.put("db-1.sql", data)
-    env = context(databases=[{"name": "live", "url": rich.url}])
-    item = backup(shelf.glob(), name="pg-rich", restore={"into": INTO, "source": "live", "max_row_drift": "0%",
-                                                         "expect_min_rows": {"notes": 8}})
-    result = restore_drill(item, context=env)
+    result = drill(shelf, rich, "db-1.sql", data, "pg-rich", max_row_drift="0%", expect_min_rows={"notes": 8})
     assert result.status is Status.PASSED, result.reason
     assert result.evidence["safeguards"][1].startswith("psql 15.") and "restricted mode" in result.evidence["safeguards"][1]
     assert result.evidence["safeguards"][2].startswith("as the throwaway role opsv_restore_pg_rich_")
     assert roles("pg", [result.evidence["database"]]) == []
 
 
-def test_the_reader_passes_the_data_on_exactly(rich: Source) -> None:
+@pytest.mark.parametrize("options", [("--no-owner",), ("--inserts",)], ids=["copy", "inserts"])
+def test_the_reader_passes_the_data_on_exactly(rich: Source, options: tuple[str, ...]) -> None:
     """What psql receives restores to the same bytes: rows, function bodies and comments compared with the source."""
-    data = rich.dump("--no-owner", "--no-privileges").read_bytes()
+    data = rich.dump(*options).read_bytes()
     fed = b"".join(pgscript.Psql("db.sql", strict=False)([data[i:i + 997] for i in range(0, len(data), 997)]))
     assert fed.count(b"\n") == data.count(b"\n")  # pg_dump's \restrict lines are left out as empty lines
-    target = f"opsv_bk_copy_{secrets.token_hex(4)}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{target}"')
-    try:
+    with pg_database("opsv_bk_copy") as target:
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres", "-d",
                         target, "-f", "-"], input=fed, check=True, capture_output=True, timeout=60)
         assert fingerprint(target) == fingerprint(rich.name)
-    finally:
-        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
 
 
 def fingerprint(database: str) -> tuple[Any, ...]:

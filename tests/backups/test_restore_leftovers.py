@@ -34,8 +34,10 @@ RUNNER = textwrap.dedent("""
 """)
 
 
-def drill_in(folder: Path, item: str) -> subprocess.Popen[bytes]:
-    """A drill of the backups in `folder`, in a process of its own."""
+def drill_in(folder: Path, source: Source, seconds: int, item: str) -> subprocess.Popen[bytes]:
+    """In a process of its own, the drill of a dump of `source` that sleeps `seconds` in its restore."""
+    folder.mkdir()
+    (folder / "db-1.sql").write_bytes(sleepy(source, seconds))
     return subprocess.Popen([sys.executable, "-c", RUNNER, str(folder / "db-*"), item, INTO],
                             cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -68,10 +70,7 @@ def folder_of(pid: int) -> Path:
 
 def test_a_drill_killed_with_its_watchdog_and_client_is_cleaned_up_by_the_next(tmp_path: Path, shelf: Shelf,
                                                                                 pg_source: Source) -> None:
-    killed = tmp_path / "killed"
-    killed.mkdir()
-    (killed / "db-1.sql").write_bytes(sleepy(pg_source, 120))
-    process = drill_in(killed, "pg-power-loss")
+    process = drill_in(tmp_path / "killed", pg_source, 120, "pg-power-loss")
     try:
         name = database_of(process.pid, "pg-power-loss")
         time.sleep(1.0)  # psql is in the restore now
@@ -96,10 +95,7 @@ def test_a_drill_killed_with_its_watchdog_and_client_is_cleaned_up_by_the_next(t
 
 
 def test_two_drills_at_once_both_pass(tmp_path: Path, shelf: Shelf, pg_source: Source) -> None:
-    slow = tmp_path / "slow"
-    slow.mkdir()
-    (slow / "db-1.sql").write_bytes(sleepy(pg_source, 5))
-    process = drill_in(slow, "pg-first")
+    process = drill_in(tmp_path / "slow", pg_source, 5, "pg-first")
     try:
         theirs = database_of(process.pid, "pg-first")
         shelf.put("db-1.sql", pg_source.dump().read_bytes())

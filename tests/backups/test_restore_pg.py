@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import signal
@@ -180,7 +181,6 @@ def test_a_drill_killed_midway_leaves_no_database(shelf: Shelf, pg_source: Sourc
                                                   sig: signal.Signals) -> None:
     item = f"pg-killed-{sig.name.lower()}"
     shelf.put("db-1.sql", sleepy(pg_source, 120))
-    folders = set(Path(tempfile.gettempdir()).glob("opsverify-drill-*"))
     process = subprocess.Popen([sys.executable, "-c", RUNNER, shelf.glob(), item, pg_source.url, INTO],
                                cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -188,6 +188,8 @@ def test_a_drill_killed_midway_leaves_no_database(shelf: Shelf, pg_source: Sourc
         while not left(item, process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert left(item, process.pid), process.stderr.read1().decode() if process.poll() is not None else "no database"
+        folder = next(path.parent for path in Path(tempfile.gettempdir()).glob("opsverify-drill-*/owner.json")
+                      if json.loads(path.read_text())["pids"][0][0] == process.pid)
         time.sleep(0.5)  # psql is running the restore now
         os.kill(process.pid, sig)
         process.wait(timeout=30)
@@ -195,7 +197,7 @@ def test_a_drill_killed_midway_leaves_no_database(shelf: Shelf, pg_source: Sourc
         while left(item, process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert left(item, process.pid) == []
-        assert set(Path(tempfile.gettempdir()).glob("opsverify-drill-*")) <= folders  # its private folder too
+        assert not folder.exists()  # its private folder too
     finally:
         if process.poll() is None:
             process.kill()

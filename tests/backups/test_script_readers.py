@@ -14,14 +14,14 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pymysql
 import pytest
 
 from opsverify.checks.backup.mysqlscript import Mariadb
 from opsverify.checks.backup.pgscript import Psql
 from opsverify.checks.backup.vetting import Refused, Vetting
-from tests.services import MARIADB, POSTGRES, need
+from tests.backups.conftest import pg_database
+from tests.services import MARIADB, need
 
 PG_CASES = [
     "SELECT 'a\\'; \\! touch M\n", "SELECT E'a\\'; \\! touch M';\n", "SELECT E'a\\\\'; \\! touch M\n",
@@ -70,17 +70,10 @@ def verdict(reader: type[Vetting], text: str, size: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def pg_database() -> Iterator[str]:
+def pg_scratch() -> Iterator[str]:
     """A database with a table t for the COPY statements."""
-    need("PostgreSQL", POSTGRES)
-    name = f"opsv_bk_lex_{secrets.token_hex(4)}"
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as conn:
-        conn.execute("CREATE TABLE t (a text)")
-    yield name
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with pg_database("opsv_bk_lex", "CREATE TABLE t (a text)") as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
@@ -117,10 +110,10 @@ def mariadb(database: str) -> list[str]:
 
 
 @pytest.mark.parametrize("text", PG_CASES + generated(PG_FRAGMENTS, ["\\! touch M\n", "\\! touch M "], 120, 20261207))
-def test_the_psql_reader_refuses_whatever_psql_would_run(pg_database: str, tmp_path: Path, text: str) -> None:
+def test_the_psql_reader_refuses_whatever_psql_would_run(pg_scratch: str, tmp_path: Path, text: str) -> None:
     verdicts = {verdict(Psql, text, size) for size in (1, 2, 3, 5, 64, 1 << 20)}
     assert len(verdicts) == 1, verdicts
-    if ran(psql(pg_database), text, tmp_path):
+    if ran(psql(pg_scratch), text, tmp_path):
         assert verdicts.pop().startswith("refused: "), text
 
 

@@ -108,7 +108,7 @@ def load(scratch: Scratch, kind: str, chunks: Iterable[bytes], path: str | None,
         return used, ["every line read as the client reads it; client commands, USE and CREATE/DROP DATABASE refused",
                       f"{used} {' '.join(fenced)} --local-infile=0"
                       + (f" ({' and '.join(unknown)} unknown to this client)" if unknown else ""),
-                      role.replace("role", "user")]
+                      f"as the throwaway user {scratch.name}, with privileges on the throwaway database only"]
     raise _cannot(kind, scratch.dialect)
 
 

@@ -24,6 +24,9 @@ from opsverify.checks.backup.vetting import Vetting
 CODE, STRING, COMMENT, BLOCK = range(4)
 WORD = rb"(?P<word>[A-Za-z0-9_$\x80-\xff]+)"
 MARKS = rb"(?P<mark>#|--|/\*M!|/\*!|/\*\+|/\*|\*/|['\"`])"
+PLAIN_LINES = re.compile(rb"""(?:(?:[^'"`\\\#/*;\n-]++|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"
+                           |`[^`\n]*+`|-(?!-)|/(?!\*)|\*(?!/))*+\n)*""", re.X)  # whole lines of code and strings: nothing for the client
+DEFINER_WORD = re.compile(rb"(?i)definer")
 COMMENT_MARK = re.compile(rb"/\*|\*/")
 BOM = b"\xef\xbb\xbf"
 SANDBOX = re.compile(rb"[ \t]*/\*M!999999\\- enable the sandbox mode \*/[ \t\r]*")
@@ -44,7 +47,8 @@ CLIENT = {**dict.fromkeys((b"USE", b"CONNECT"), ELSEWHERE),
                            b"RESETCONNECTION", b"DELIMITER"),
                           "a backup may hold SQL only; the client's own commands are refused")}
 BACKSLASH = {b"!": CLIENT[b"SYSTEM"], b"r": ELSEWHERE, b"u": ELSEWHERE, b".": FILES, b"T": FILES, b"e": FILES}
-QUOTED = {b"'": re.compile(rb"[\\']"), b'"': re.compile(rb'[\\"]'), b"`": re.compile(rb"`")}
+STRING_BODY = {b"'": re.compile(rb"(?:[^'\\]++|\\.)*+", re.S), b'"': re.compile(rb'(?:[^"\\]++|\\.)*+', re.S),
+               b"`": re.compile(rb"[^`]*")}  # up to the closing quote, or a backslash with nothing after it
 ONE_DATABASE = "a backup for a drill must be of one database: dump it without --databases or --all-databases"
 REFUSED = {(b"CREATE", b"DATABASE"): ONE_DATABASE, (b"CREATE", b"SCHEMA"): ONE_DATABASE,
            (b"DROP", b"DATABASE"): ONE_DATABASE, (b"DROP", b"SCHEMA"): ONE_DATABASE,
@@ -67,7 +71,9 @@ class Mariadb(Vetting):
     def _delimiter(self, delimiter: bytes) -> None:
         """A new statement delimiter (DELIMITER ;; in a dump with triggers or routines)."""
         self.delimiter = delimiter
-        self.token = re.compile(rb"(?P<backslash>\\)|(?P<end>" + re.escape(delimiter) + rb")|" + WORD + b"|" + MARKS)
+        head = rb"(?P<backslash>\\)|(?P<end>" + re.escape(delimiter) + rb")|"
+        self.token = re.compile(head + WORD + b"|" + MARKS)
+        self.quick = re.compile(head + rb"(?P<word>(?i:\bDEFINER\b))|" + MARKS)  # once the first words are known
 
     def scan(self, data: bytes, final: bool) -> int:
         """Line by line, as the client reads."""
@@ -76,6 +82,12 @@ class Mariadb(Vetting):
             self.take(data, 0, len(BOM))  # the client skips a byte order mark
             i = len(BOM)
         while i < n:
+            if self.state == CODE and self.mode == "keep" and self.at_bol:  # rows of an INSERT, many lines at once
+                j = PLAIN_LINES.match(data, i).end()
+                if j > i and DEFINER_WORD.search(data, i, j) is None and data.find(self.delimiter, i, j) < 0:
+                    self.take(data, i, j)
+                    i = j
+                    continue
             newline = data.find(b"\n", i)
             end = newline if newline >= 0 else n
             hard = newline >= 0 or final
@@ -84,7 +96,7 @@ class Mariadb(Vetting):
                     break  # the whole line is needed to know whether it is a client command
                 if self._client_line(data, i, end):
                     i = end
-            j = self._line(data, i, end, hard)
+            j = self.lex_line(data, i, end, hard)
             if j < end or newline < 0:
                 self.at_bol = self.at_bol and j == i
                 i = j
@@ -117,19 +129,10 @@ class Mariadb(Vetting):
             self.refuse(f"mariadb client command {name.decode().lower()}", CLIENT[name])
         return False
 
-    def _line(self, data: bytes, i: int, end: int, hard: bool) -> int:
-        """Read one line (or what there is of it); where it had to stop."""
-        while i < end:
-            state = self.state
-            j = self.steps[state](data, i, end, hard)
-            if j == i and self.state == state:
-                return i
-            i = j
-        return i
-
     def _code(self, data: bytes, i: int, end: int, hard: bool) -> int:
         """Outside strings and comments."""
-        found = self.token.search(data, i, end)
+        words = self.mode in ("wait", "hold") and len(self.words) < 3
+        found = (self.token if words else self.quick).search(data, i, end)
         a = found.start() if found is not None else end
         if a > i and data[i:a].strip():
             self.empty = False
@@ -199,23 +202,14 @@ class Mariadb(Vetting):
 
     def _string(self, data: bytes, i: int, end: int, hard: bool) -> int:
         """Inside a quoted string or `identifier`; a backslash escapes the next byte except in backticks."""
-        while True:
-            found = QUOTED[self.quote].search(data, i, end)
-            if found is None:
-                self.take(data, i, end)
-                return end
-            j = found.start()
-            if data[j:j + 1] == self.quote:
-                self.take(data, i, j + 1)
-                self.state = CODE
-                return j + 1
-            if j + 1 < end:
-                self.take(data, i, j + 2)
-                i = j + 2
-            else:  # a backslash at the end of the line escapes nothing on the next
-                stop = end if hard else j
-                self.take(data, i, stop)
-                return stop
+        j = STRING_BODY[self.quote].match(data, i, end).end()
+        if j < end and data[j:j + 1] == self.quote:
+            self.take(data, i, j + 1)
+            self.state = CODE
+            return j + 1
+        stop = j if j < end and not hard else end  # a backslash at the end of the line escapes nothing on the next
+        self.take(data, i, stop)
+        return stop
 
     def _comment(self, data: bytes, i: int, end: int, hard: bool) -> int:
         """A # or -- comment: the client skips the rest of the line."""
@@ -226,9 +220,7 @@ class Mariadb(Vetting):
         """A /* comment */: not nested, but a /*! inside keeps the next */ from ending it (the client's ss_comment)."""
         found = COMMENT_MARK.search(data, i, end)
         if found is None:
-            stop = end if hard or end == i or data[end - 1] not in b"/*" else end - 1
-            self.take(data, i, stop)
-            return stop
+            return self.take_rest(data, i, end, hard, b"/*")
         j = found.start()
         if not hard and j + 3 >= end:
             self.take(data, i, j)
@@ -248,17 +240,9 @@ class Mariadb(Vetting):
         """Refuse client commands and statements that leave the database; drop what a drill user cannot run."""
         words = tuple(self.words)
         if words[0] in CLIENT:
-            self.refuse(f"{'mariadb client command ' if words[0] != b'USE' else ''}{words[0].decode()}",
-                        CLIENT[words[0]])
-        if words[:2] in REFUSED:
-            self.refuse(b" ".join(words[:2]).decode(), REFUSED[words[:2]])
-        if any(words[:len(p)] == p for p in DROPPED):
-            return "drop"
-        if words[0] == b"SET":
-            return "hold"
-        if any(len(p) > len(words) and p[:len(words)] == words for p in (*DROPPED, *REFUSED)):
-            return None
-        return "keep"
+            what = "USE" if words[0] == b"USE" else f"mariadb client command {words[0].decode().lower()}"
+            self.refuse(what, CLIENT[words[0]])
+        return self.settle(REFUSED, DROPPED, words[0] == b"SET")
 
     def verdict(self, statement: bytes) -> bool:
         """A SET that would change how the client reads strings is refused; SET GLOBAL and the like are dropped."""

@@ -41,7 +41,7 @@ PSQL_VARIABLE = re.compile(rb"[A-Z][A-Z0-9_]*")  # psql's own variables (VERSION
 DOLLAR_TAG = re.compile(rb"\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$")
 DOLLAR_START = re.compile(rb"\$[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*")
 BLOCK = re.compile(rb"/\*|\*/")
-ESCAPE_OR_QUOTE = re.compile(rb"[\\']")
+ESCAPED_BODY = re.compile(rb"(?:[^\\']++|\\.)*+", re.S)  # up to a quote, or a backslash with nothing after it
 QUOTE_CONTINUE = re.compile(rb"(?:[ \t\f]|--[^\r\n]*)*\r(?:[ \t\r\f]+|--[^\r\n]*\r)*'")  # psql's {quotecontinue}
 QUOTE_MAYBE = re.compile(rb"(?:[ \t\f]|--[^\r\n]*)*(?:\r(?:[ \t\r\f]+|--[^\r\n]*\r?)*)?")
 PG_DUMP_KEY = re.compile(rb"\\(?:un)?restrict [A-Za-z0-9]+\r?")
@@ -53,7 +53,8 @@ UNSAFE_ENCODINGS = {"SJIS", "SHIFTJIS", "SHIFT_JIS", "MSKANJI", "WIN932", "SHIFT
 HEURISTIC = {b"CREATE": b"C", b"FUNCTION": b"F", b"PROCEDURE": b"P", b"OR": b"O", b"REPLACE": b"R"}
 DROPPED = [(b"GRANT",), (b"REVOKE",), (b"ALTER", b"DEFAULT", b"PRIVILEGES"), (b"SET", b"SESSION", b"AUTHORIZATION"),
            (b"SET", b"ROLE")]
-REFUSED = {(b"CREATE", b"DATABASE"): "CREATE DATABASE", (b"DROP", b"DATABASE"): "DROP DATABASE"}
+ONE_DATABASE = "a backup for a drill must be of one database: dump it without --create"
+REFUSED = {(b"CREATE", b"DATABASE"): ONE_DATABASE, (b"DROP", b"DATABASE"): ONE_DATABASE}
 ELSEWHERE = "a backup must not direct the drill to another database"
 WHY = {"connect": ELSEWHERE, "c": ELSEWHERE,
        "!": "a backup must not run commands on the machine running the drill",
@@ -113,7 +114,7 @@ class Psql(Vetting):
                 continue
             newline = data.find(b"\n", i)
             end = newline if newline >= 0 else n
-            j = self._line(data, i, end, newline >= 0 or final)
+            j = self.lex_line(data, i, end, newline >= 0 or final)
             if j < end or newline < 0:
                 i = j
                 break
@@ -121,16 +122,6 @@ class Psql(Vetting):
             i = self.line_start = newline + 1
             self._line_end()
         self.at_bol = i == self.line_start
-        return i
-
-    def _line(self, data: bytes, i: int, end: int, hard: bool) -> int:
-        """Lex one line (or what there is of it, when not `hard`); where it had to stop."""
-        while i < end:
-            state = self.state
-            j = self.steps[state](data, i, end, hard)
-            if j == i and self.state == state:
-                return i  # a token continues past the bytes there are: carried to the next chunk
-            i = j
         return i
 
     def _line_end(self) -> None:
@@ -146,9 +137,7 @@ class Psql(Vetting):
         """Outside strings and comments: words, numbers, and the marks that change psql's state."""
         found = TOKEN.search(data, i, end)
         if found is None:
-            stop = end if hard or end == i or data[end - 1] not in b"-/:" else end - 1
-            self.take(data, i, stop)
-            return stop
+            return self.take_rest(data, i, end, hard, b"-/:")
         a, b = found.span()
         kind = found.lastgroup
         if not hard and b == end and kind != "mark":
@@ -262,21 +251,12 @@ class Psql(Vetting):
 
     def _escaped(self, data: bytes, i: int, end: int, hard: bool) -> int:
         """Inside an E'' string: a backslash escapes the next byte."""
-        while True:
-            found = ESCAPE_OR_QUOTE.search(data, i, end)
-            if found is None:
-                self.take(data, i, end)
-                return end
-            j = found.start()
-            if data[j] == 0x27:
-                return self._quote(data, i, j, end, hard, QUOTE_STOP)
-            if j + 1 < end:
-                self.take(data, i, j + 2)
-                i = j + 2
-            else:  # a backslash at the end of psql's line escapes nothing on the next
-                stop = end if hard else j
-                self.take(data, i, stop)
-                return stop
+        j = ESCAPED_BODY.match(data, i, end).end()
+        if j < end and data[j] == 0x27:
+            return self._quote(data, i, j, end, hard, QUOTE_STOP)
+        stop = j if j < end and not hard else end  # a backslash at the end of psql's line escapes nothing on the next
+        self.take(data, i, stop)
+        return stop
 
     def _quote(self, data: bytes, i: int, j: int, end: int, hard: bool, after: int) -> int:
         """The quote at `j` in a string: doubled, or the end (then state `after`, or CODE for PLAIN)."""
@@ -351,9 +331,7 @@ class Psql(Vetting):
         """A /* comment */, which nests."""
         found = BLOCK.search(data, i, end)
         if found is None:
-            stop = end if hard or end == i or data[end - 1] not in b"/*" else end - 1
-            self.take(data, i, stop)
-            return stop
+            return self.take_rest(data, i, end, hard, b"/*")
         if found.group() == b"/*":
             self.depth += 1
         elif self.depth == 0:
@@ -388,16 +366,8 @@ class Psql(Vetting):
 
     def classify(self) -> str | None:
         """Refuse a statement that leaves the database; drop what a throwaway role cannot run; else keep."""
-        words = tuple(self.words)
-        if words[:2] in REFUSED:
-            self.refuse(REFUSED[words[:2]], "a backup for a drill must be of one database: dump it without --create")
-        if any(words[:len(p)] == p for p in DROPPED):
-            return "drop"
-        if words[0] == b"ALTER" or words[:2] in ((b"SET", b"CLIENT_ENCODING"), (b"SET", b"NAMES")):
-            return "hold"
-        if any(len(p) > len(words) and p[:len(words)] == words for p in (*DROPPED, *REFUSED)):
-            return None
-        return "keep"
+        hold = self.words[0] == b"ALTER" or self.words[:2] in ([b"SET", b"CLIENT_ENCODING"], [b"SET", b"NAMES"])
+        return self.settle(REFUSED, DROPPED, hold)
 
     def verdict(self, statement: bytes) -> bool:
         """ALTER ... OWNER TO and ALTER DEFAULT PRIVILEGES go; a client_encoding that hides backslashes is refused."""

@@ -173,8 +173,7 @@ class Scratch:
         engine = self.engine()
         try:
             with engine.connect() as conn:
-                hosts = _column(conn.execute(text("SELECT host FROM mysql.user WHERE user = :n"), {"n": self.name}))
-                for host in hosts:
+                for host in _user_hosts(conn, self.name):
                     conn.exec_driver_sql(f"DROP USER IF EXISTS '{self.name}'@'{_quote(host)}'")
                 sessions = conn.execute(text("SELECT id FROM information_schema.processlist WHERE (db = :n OR user = :n) "
                                              "AND id <> CONNECTION_ID()"), {"n": self.name}).scalars().all()
@@ -207,11 +206,22 @@ class Scratch:
                 "SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname LIKE :p",
                 "SELECT rolname FROM pg_roles WHERE rolname LIKE :p", p=like)
         else:
-            databases, roles = self._admin(
-                "SELECT schema_name, schema_comment FROM information_schema.schemata WHERE schema_name LIKE :p",
-                "SELECT DISTINCT user FROM mysql.user WHERE user LIKE :p", p=like)
+            databases = self._admin("SELECT schema_name, schema_comment FROM information_schema.schemata "
+                                    "WHERE schema_name LIKE :p", p=like)[0]
+            try:
+                roles = self._admin("SELECT DISTINCT user FROM mysql.user WHERE user LIKE :p", p=like)[0]
+            except Exception:  # noqa: BLE001 - a restore.into user that may not read mysql.user: databases only
+                roles = []
         found = dict(databases)
         return found, [role for role in roles if role not in found]
+
+
+def _user_hosts(conn: Connection, name: str) -> list[str]:
+    """The hosts a MariaDB user exists for; without read access to mysql.user, the one this machine is seen as."""
+    try:
+        return _column(conn.execute(text("SELECT host FROM mysql.user WHERE user = :n"), {"n": name}))
+    except Exception:  # noqa: BLE001 - a restore.into user that may not read mysql.user
+        return [conn.execute(text("SELECT SUBSTRING_INDEX(USER(), '@', -1)")).scalar()]
 
 
 def _column(rows: Any) -> list[Any]:
