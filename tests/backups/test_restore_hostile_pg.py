@@ -213,3 +213,16 @@ def test_a_non_superuser_into_is_enough(shelf: Shelf, pg_source: Source) -> None
     finally:
         with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP ROLE IF EXISTS "{admin}"')
+
+
+@pytest.mark.parametrize(("said", "knows"), [
+    ("psql (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)", "15.20"), ("psql (PostgreSQL) 15.13", None),
+    ("psql (PostgreSQL) 15.14", "15.14"), ("psql (PostgreSQL) 13.22", "13.22"), ("psql (PostgreSQL) 17.5", None),
+    ("psql (PostgreSQL) 18.1", "18.1"), ("psql (PostgreSQL) 12.22", None), ("not a psql", None),
+])
+def test_which_psql_knows_restrict(tmp_path: Path, said: str, knows: str | None) -> None:
+    """\\restrict came with 13.22, 14.19, 15.14, 16.10 and 17.6 (CVE-2025-8714); the version is asked of psql itself."""
+    psql = tmp_path / "psql"
+    psql.write_text(f"#!/bin/sh\necho '{said}'\n")
+    psql.chmod(0o755)
+    assert pgscript.restricts(str(psql)) == knows
