@@ -23,6 +23,7 @@ from opsverify.checks.backup.vetting import Vetting
 
 CODE, STRING, COMMENT, BLOCK = range(4)
 WORD = rb"(?P<word>[A-Za-z0-9_$\x80-\xff]+)"
+WORD_BYTES = bytes(c for c in range(256) if chr(c).isascii() and (chr(c).isalnum() or c in b"_$") or c >= 0x80)
 MARKS = rb"(?P<mark>#|--|/\*M!|/\*!|/\*\+|/\*|\*/|['\"`])"
 PLAIN_LINES = re.compile(rb"""(?:(?:[^'"`\\\#/*;\n-]++|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"
                            |`[^`\n]*+`|-(?!-)|/(?!\*)|\*(?!/))*+\n)*""", re.X)  # whole lines of code and strings: nothing for the client
@@ -137,7 +138,9 @@ class Mariadb(Vetting):
         if a > i and data[i:a].strip():
             self.empty = False
         if found is None:
-            stop = end if hard or end == i else max(i, end - len(self.delimiter) - 3)  # a mark may be cut
+            # a mark, or a word (DEFINER), may be cut at the chunk's end: keep it for the next
+            word = len(data[i:end]) - len(data[i:end].rstrip(WORD_BYTES))
+            stop = end if hard or end == i else max(i, end - max(len(self.delimiter) + 3, word))
             self.take(data, i, stop)
             return stop
         b, kind = found.end(), found.lastgroup
