@@ -2,9 +2,12 @@
 
 Checked: `expect_min_rows`, row counts against the `source` database within `max_row_drift`, the newest
 `freshness_column` value within `max_age` of the backup time, and the whole drill against `max_duration`
-(the RTO). The throwaway database is dropped in every case: after a failure, at the time limit, on Ctrl-C
-(in `finally`), and by a watchdog process if the process running the drill is killed. The source is only
-read, through a read-only connection.
+(the RTO). The backup is loaded, and the result read, as a throwaway role that owns only the throwaway
+database; a dump holding client commands is refused (`loader`). The throwaway database and role are
+dropped in every case: after a failure, at the time limit, on Ctrl-C (in `finally`), by a watchdog process
+if the process running the drill is killed, and by the next drill if both were killed (`stale`). The
+source is only read, through a read-only connection. A production environment's database server is no
+scratch server unless `restore.allow_production` says so.
 """
 
 from __future__ import annotations
