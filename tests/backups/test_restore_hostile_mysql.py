@@ -44,10 +44,12 @@ def victim() -> Iterator[str]:
     need("MariaDB", MARIADB)
     name = f"opsv_bk_victim_{secrets.token_hex(4)}"
     execute(f"CREATE DATABASE `{name}`")
-    execute("CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, email text NOT NULL)",
-            "INSERT INTO users (email) SELECT concat('user', seq, '@example.org') FROM seq_1_to_100", database=name)
-    yield name
-    execute(f"DROP DATABASE IF EXISTS `{name}`")
+    try:
+        execute("CREATE TABLE users (id int AUTO_INCREMENT PRIMARY KEY, email text NOT NULL)",
+                "INSERT INTO users (email) SELECT concat('user', seq, '@example.org') FROM seq_1_to_100", database=name)
+        yield name
+    finally:
+        execute(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 def state(database: str) -> tuple:
