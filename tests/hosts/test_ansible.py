@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,21 +9,16 @@ import pytest
 from opsverify.checks.host.resources import memory
 from opsverify.checks.host.sshd import settings
 from opsverify.result import Status
-from tests.hosts.helpers import host_item
-from tests.support.net import LOOPBACK
+from tests.hosts.helpers import ansible_on_path, host_item, inventory_host
 from tests.support.sshd import SshServer
 
 
 @pytest.fixture
 def inventory(tmp_path: Path, sshd: SshServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An INI inventory naming the sshd as host web1 in group web."""
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    if not shutil.which("ansible-inventory"):
-        pytest.skip("ansible-inventory not found (pip install ansible-core)")
+    ansible_on_path(monkeypatch)
     path = tmp_path / "inventory.ini"
-    path.write_text("[web]\n"
-                    f"web1 ansible_host={LOOPBACK} ansible_port={sshd.port} ansible_user={sshd.user} "
-                    f"ansible_ssh_private_key_file={sshd.identity} ansible_ssh_common_args='-F {sshd.client_config}'\n")
+    path.write_text("[web]\n" + inventory_host("web1", sshd))
     return path
 
 
