@@ -41,7 +41,7 @@ def own_disk_unavailable() -> str | None:
 
 @dataclass(frozen=True)
 class Fleet:
-    """An inventory whose group `web` is web1 (healthy), web2 (broken) and web3 (unreachable); group `idle` is empty."""
+    """An inventory whose group `web` is web1 and web3 (healthy), web2 (broken) and web4 (unreachable); `idle` is empty."""
 
     inventory: Path
     data: Path  # each machine's own 1 MiB disk, mounted here
@@ -55,17 +55,19 @@ def ansible(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    """Two real sshds, each with its own disk: web2's is 88% full and its log has an error; nothing listens for web3."""
+    """Three real sshds, each with its own disk: web2's is 88% full and its log has an error; nothing listens for web4."""
     require(SshServer.unavailable() or own_disk_unavailable())
     folder = tmp_path_factory.mktemp("fleet")
     data = folder / "data"
     data.mkdir()
-    healthy = SshServer(under=own_disk(data, LOGGED.format("INFO started")))
-    broken = SshServer(under=own_disk(data, "head -c 900k /dev/zero > fill && " + LOGGED.format("ERROR db down")))
-    with healthy, broken:
+    healthy, broken, other = (SshServer(under=own_disk(data, setup)) for setup in (
+        LOGGED.format("INFO started"), "head -c 900k /dev/zero > fill && " + LOGGED.format("ERROR db down"),
+        LOGGED.format("INFO started")))
+    with healthy, broken, other:
         inventory = folder / "inventory.ini"
         inventory.write_text("[web]\n" + inventory_host("web1", healthy) + inventory_host("web2", broken)
-                             + inventory_host("web3", healthy, port=free_port()) + "[idle]\n")
+                             + inventory_host("web3", other) + inventory_host("web4", healthy, port=free_port())
+                             + "[idle]\n")
         yield Fleet(inventory, data)
 
 
@@ -95,10 +97,12 @@ def test_a_group_is_one_test_per_machine_and_each_machine_has_its_own_outcome(fl
     assert seen == {
         "test_host_disk_used[web/web1]": ("passed", f"disk {fleet.data} used is 0.4%; limit 50%"),
         "test_host_disk_used[web/web2]": ("failed", f"disk {fleet.data} used is 88.3%; limit 50%"),
-        "test_host_disk_used[web/web3]": ("error", "connection refused on web3"),
+        "test_host_disk_used[web/web3]": ("passed", f"disk {fleet.data} used is 0.4%; limit 50%"),
+        "test_host_disk_used[web/web4]": ("error", "connection refused on web4"),
         "test_log_matches[web/web1:app-errors]": ("passed", f"{counted} is 0; limit 0"),
         "test_log_matches[web/web2:app-errors]": ("failed", f"{counted} is 1; limit 0"),
-        "test_log_matches[web/web3:app-errors]": ("error", "connection refused on web3"),
+        "test_log_matches[web/web3:app-errors]": ("passed", f"{counted} is 0; limit 0"),
+        "test_log_matches[web/web4:app-errors]": ("error", "connection refused on web4"),
         "test_host_memory_used[idle]": ("error", f"group idle of inventory {fleet.inventory} has no hosts"),
         "test_host_memory_used[gone]": ("error", f"inventory {tmp_path}/missing.ini does not exist"),
     }, run.out
@@ -113,7 +117,7 @@ def test_k_selects_a_whole_fleet_or_one_machine(fleet: Fleet, tmp_path: Path) ->
         run = run_checklist(tmp_path / "reports", f"--env={env}", "--collect-only", "-q", "-k", word)
         return {line.split("::")[1] for line in run.out.splitlines() if "::" in line}
 
-    machines_ = {f"web/web{n}" for n in (1, 2, 3)}
+    machines_ = {f"web/web{n}" for n in (1, 2, 3, 4)}
     assert collected("web") == {f"{test}[{m}]" for test in ("test_host_memory_used", "test_host_load")
                                 for m in machines_}
     assert collected("web2") == {"test_host_memory_used[web/web2]", "test_host_load[web/web2]"}
