@@ -1,10 +1,10 @@
 """Fleets: a host whose ansible:// target names an inventory group is one item per inventory host.
 
-The session expands each such item once, when it parametrizes (`machines`): `web` over group `webservers`
-becomes `web/web1`, `web/web2`, … with targets `ansible://web1?…`, so every host check runs per machine
-without knowing about fleets. The hosts of one group share `connections` slots: a command on one of them
-waits for a free slot (`gate`). A group that cannot be listed stays one item, and reaching it (`single`)
-is an error that says why.
+The session expands each such item when it parametrizes (`machines`; the group is listed once per run):
+`web` over group `webservers` becomes `web/web1`, `web/web2`, … with targets `ansible://web1?…`, so every
+host check runs per machine without knowing about fleets. The hosts of one group share `connections`
+slots: a command on one of them waits for a free slot (`gate`). A group that cannot be listed stays one
+item, and reaching it (`single`) is an error that says why.
 """
 
 from __future__ import annotations
