@@ -196,6 +196,7 @@ class Host(Item):
     """A machine: testinfra target, resource limits, what must run and listen, files and logs."""
 
     target: Target = "local://"
+    connections: int = Field(default=10, ge=1)  # a fleet (ansible:// naming a group): its hosts talked to at once
     max_disk_used: dict[str, RatioT] = {}  # mount point -> share used
     warn_max_disk_used: dict[str, RatioT] = {}
     max_memory_used: RatioT | None = None
@@ -229,6 +230,14 @@ class Host(Item):
         if twice:
             raise ValueError(f"{', '.join(twice)} is listed more than once; give each folder one entry")
         return entries
+
+    @model_validator(mode="after")
+    def _connections_for_a_fleet(self) -> Host:
+        """`connections` bounds a fleet; on another target it would do nothing."""
+        if "connections" in self.model_fields_set and not self.target.startswith("ansible://"):
+            raise ValueError("connections bounds a fleet, an ansible:// target that names an inventory group; "
+                             "this target is one machine")
+        return self
 
     @property
     def url(self) -> str:
