@@ -20,6 +20,7 @@ class Expect(Model):
     status: int | tuple[int, ...] | None = None  # None: any of 200-399
     contains: str | None = None
     json_: dict[str, Any] | None = Field(default=None, alias="json")
+    json_age: dict[str, DurationT] | None = None  # dotted key of a timestamp -> the oldest it may be
     max_time: DurationT | None = None
     warn_max_time: DurationT | None = None
 
