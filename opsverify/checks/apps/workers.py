@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from opsverify.checks import combine, plural, probe
+from opsverify.checks import CheckError, combine, plural, probe
 from opsverify.checks.apps import host_of
 from opsverify.checks.host import output
 from opsverify.checks.host.processes import process_table
@@ -19,6 +19,7 @@ OWN = "-o pid= -o comm= -o args="  # the ps command that lists the processes (an
 SHOWN = 120  # characters of each matching command line kept as evidence
 NAMED = 5  # stale workers named in a reason
 RESTART = {"laravel": "php artisan queue:restart", "frappe": "bench restart"}
+SLACK = 0.05  # seconds: a start read from /proc (10ms ticks, uptime read just before the clock) may look this early
 
 
 @probe
@@ -46,11 +47,12 @@ def running(app: App, *, context: RunContext | None = None) -> Result:
 def _after_release(app: App, host: Host, pids: list[int]) -> Result:
     """Every worker started after the release's modification time (a symlink's own: when it was switched)."""
     release = app.workers.release or ""
-    released = int(output(host, "stat -c %%Y -- %s", release).strip())  # no -L: a symlink's own time
-    lines = output(host, "sh -c %s", f"date +%s; ps -o pid= -o etimes= -p {','.join(map(str, pids))} || true")
-    now, *table = lines.splitlines()
-    started = {int(pid): int(now) - int(age) for pid, age in (line.split() for line in table if line.strip())}
-    stale = sorted((at, pid) for pid, at in started.items() if at < released)
+    found = output(host, "find %s -maxdepth 0 -printf '%%T@\\n'", release).strip()  # a symlink's own time
+    if not found:
+        raise CheckError(f"cannot read the time of {release} on {host.name}")
+    released = float(found)
+    started = _started(host, pids)
+    stale = sorted((at, pid) for pid, at in started.items() if at < released - SLACK)
     when = f"the release of {_utc(released)} ({release})"
     evidence = {"release": release, "released": _utc(released),
                 "started": {pid: _utc(at) for pid, at in sorted(started.items())}}
@@ -66,6 +68,19 @@ def _after_release(app: App, host: Host, pids: list[int]) -> Result:
                   evidence=evidence)
 
 
-def _utc(epoch: int) -> str:
+def _started(host: Host, pids: list[int]) -> dict[int, float]:
+    """When each process started, on the host's clock to the hundredth of a second (from /proc: its start in clock
+    ticks after boot, the uptime now, and now)."""
+    stats = " ".join(f"/proc/{pid}/stat" for pid in pids)
+    uptime, now, ticks, *lines = output(host, "sh -c %s", f"cut -d' ' -f1 /proc/uptime; date +%s.%N; getconf CLK_TCK; "
+                                                          f"cat {stats} 2>/dev/null; true").splitlines()
+    started = {}
+    for line in lines:  # pid (comm) state ppid …: the 22nd field is the start; comm may hold spaces
+        after = line[line.rindex(")") + 2:].split()
+        started[int(line.split()[0])] = float(now) - (float(uptime) - int(after[19]) / int(ticks))
+    return started
+
+
+def _utc(epoch: float) -> str:
     """Seconds since the epoch as `2026-12-07 10:05:00Z`."""
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
