@@ -35,25 +35,25 @@ def lookups(client: redis.Redis, hits: int, misses: int) -> None:
         pipe.execute()
 
 
+FIRST = r"since the server started \d+s ago; a first reading: no earlier archived run of this check to compare with"
+
+
 def test_a_first_reading_says_so_and_never_passes_on_the_lifetime_ratio(redis_server: RedisServer) -> None:
     client = redis.Redis.from_url(redis_server.url)
     client.config_resetstat()
     unused = hit_rate(cache(redis_server, min_hit_rate="70%"))
     assert unused.status is Status.ERROR
-    assert re.fullmatch(rf"no key lookups on {re.escape(redis_server.url)} since the server started \d+s ago; a "
-                        r"first reading: no earlier archived run of this check to compare with: the hit rate cannot "
-                        r"be measured", unused.reason), unused.reason
+    assert re.fullmatch(rf"no key lookups on {re.escape(redis_server.url)} {FIRST}: the hit rate cannot be measured",
+                        unused.reason), unused.reason
     lookups(client, 9, 1)
     first = hit_rate(cache(redis_server, min_hit_rate="70%"))
     assert first.status is Status.WARNING
-    assert re.fullmatch(r"hit rate is 90% \(9 hits, 1 misses since the server started \d+s ago; a first reading: no "
-                        r"earlier archived run of this check to compare with\); limit 70%; the change since this run "
-                        r"is judged from the next run on", first.reason), first.reason
+    assert re.fullmatch(rf"hit rate is 90% \(9 hits, 1 misses {FIRST}\); limit 70%; the change since this run is "
+                        r"judged from the next run on", first.reason), first.reason
     lookups(client, 0, 20)
     result = hit_rate(cache(redis_server, min_hit_rate="70%", warn_min_hit_rate="80%"))
     assert result.status is Status.FAILED
-    assert re.fullmatch(r"hit rate is 30% \(9 hits, 21 misses since the server started \d+s ago; a first reading: "
-                        r"no earlier archived run of this check to compare with\); limit 70%", result.reason)
+    assert re.fullmatch(rf"hit rate is 30% \(9 hits, 21 misses {FIRST}\); limit 70%", result.reason), result.reason
     client.close()
 
 
@@ -136,9 +136,7 @@ def test_evictions_count_per_day_since_the_server_started_then_since_the_last_ru
     yesterday = context(tmp_path, NODEID, now - dt.timedelta(days=1))
     first = evictions(item_, context=yesterday)
     assert first.status is Status.FAILED
-    assert re.fullmatch(r"evictions per day \(\d+ keys evicted since the server started \d+s ago; a first reading: "
-                        r"no earlier archived run of this check to compare with\) is \d+; limit 0", first.reason), \
-        first.reason
+    assert re.fullmatch(rf"evictions per day \(\d+ keys evicted {FIRST}\) is \d+; limit 0", first.reason), first.reason
     archive(yesterday, first)
     quiet = evictions(item_, context=context(tmp_path, NODEID, now))
     assert quiet.status is Status.PASSED
