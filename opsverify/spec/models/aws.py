@@ -138,6 +138,7 @@ class EcrImage(Entry):
     repository: Repository
     tag: Name = "latest"
     max_severity: Literal["low", "medium", "high", "critical"] = "medium"  # medium: nothing high or critical
+    max_scan_age: DurationT = Duration(7 * 86400.0, "7d")  # an older scan cannot speak for today's advisories
 
     @property
     def name(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,6 +20,7 @@ class Expect(Model):
     status: int | tuple[int, ...] | None = None  # None: any of 200-399
     contains: str | None = None
     json_: dict[str, Any] | None = Field(default=None, alias="json")
+    json_age: dict[str, DurationT] | None = None  # dotted key of a timestamp -> the oldest it may be
     max_time: DurationT | None = None
     warn_max_time: DurationT | None = None
 
@@ -106,6 +107,7 @@ class Database(Item):
     warn_max_dead_tuples: int | None = None
     max_replication_lag: DurationT | None = None
     warn_max_replication_lag: DurationT | None = None
+    replication: Literal["replica", "primary"] | None = None  # expected: a replica streaming, or replicas connected
     stats_max_age: DurationT | None = None
     max_index_bloat: RatioT | None = None  # the most bloated B-tree index (PostgreSQL, pgstattuple; monthly)
     warn_max_index_bloat: RatioT | None = None

@@ -203,8 +203,9 @@ class Host(Item):
     warn_max_memory_used: RatioT | None = None
     max_load: float | None = Field(default=None, ge=0)  # 5-minute load average per core
     warn_max_load: float | None = Field(default=None, ge=0)
-    max_cpu_used: RatioT | None = None  # busy share of all cores over a 1-second sample of /proc/stat
+    max_cpu_used: RatioT | None = None  # busy share of all cores over a sample of /proc/stat
     warn_max_cpu_used: RatioT | None = None
+    cpu_sample: DurationT = Field(default=Duration(1.0, "1s"), ge=1, le=300)  # how long the CPU is watched
     services: tuple[str, ...] = ()
     processes: tuple[str, ...] = ()
     listening: tuple[Socket, ...] = ()
@@ -217,6 +218,7 @@ class Host(Item):
     containers: HostContainers | None = None
     max_pending_updates: Count | None = None  # package upgrades pending (apt-get -s dist-upgrade / dnf check-update)
     max_security_updates: Count | None = None  # of those, from a security source
+    package_lists_max_age: DurationT = Field(default=Duration(2 * 86400.0, "2d"), gt=0)  # apt lists older: error
     logs: tuple[HostLog, ...] = ()
     old_files: tuple[OldFiles, ...] = ()
     crontab: Crontab | None = None

@@ -70,6 +70,7 @@ class Metric(Item):
     warn_max_increase: ChangeT | None = None
     max_decrease: ChangeT | None = None
     warn_max_decrease: ChangeT | None = None
+    missing: Literal["error", "zero"] = "error"  # a query or API with no value: an error, or 0 when said so
 
     @model_validator(mode="after")
     def _one_source_and_a_bound(self) -> Metric:
