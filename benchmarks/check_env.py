@@ -35,18 +35,12 @@ RESULTS = HERE / "results" / "check_env.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from opsverify.spec import load  # noqa: E402
+from tests.spec.helpers import bomb  # noqa: E402
 
 EXAMPLES = [ROOT / "fixtures/environments/production.yml",
             *sorted((ROOT / "fixtures/environments/examples").glob("*.yml"))]
 LOADS = 20
 BOMB_LIMIT = 2 << 30  # bytes of address space for the bomb's process
-
-
-def bomb_text(levels: int = 9) -> str:
-    """The review's alias bomb: each level a list of ten aliases to the level before."""
-    lines = ["environment: x", "a0: &a0 [l,l,l,l,l,l,l,l,l,l]"]
-    lines += [f"a{n}: &a{n} [{','.join([f'*a{n - 1}'] * 10)}]" for n in range(1, levels + 1)]
-    return "\n".join([*lines, f"description: *a{levels}", ""])
 
 
 def in_process(path: Path, repeat: int) -> dict[str, float]:
@@ -86,10 +80,10 @@ def measure(repeat: int) -> dict[str, dict[str, object]]:
         numbers["check_env_median_s"] = round(statistics.median(walls), 3)
         found[path.name] = numbers
     with tempfile.TemporaryDirectory() as folder:
-        bomb = Path(folder) / "bomb.yml"
-        bomb.write_text(bomb_text())
-        wall, code, said = check_env(bomb, bounded=True)
-        found["bomb.yml"] = {"bytes": bomb.stat().st_size, "check_env_s": round(wall, 3), "exit": code,
+        path = Path(folder) / "bomb.yml"
+        path.write_text(bomb(9))
+        wall, code, said = check_env(path, bounded=True)
+        found["bomb.yml"] = {"bytes": path.stat().st_size, "check_env_s": round(wall, 3), "exit": code,
                              "said": said}
     return found
 
