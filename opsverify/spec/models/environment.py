@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from opsverify.spec.models.apps import App
 from opsverify.spec.models.aws import Aws
@@ -56,3 +56,15 @@ class Environment(Model):
     schedule: Schedule | None = None
     notify: tuple[Notify, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    _source_sha256: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_sha256(self) -> str | None:
+        """SHA-256 (hex) of the bytes this environment was parsed from, as spec.load() read them."""
+        return self._source_sha256
+
+    def with_source(self, sha256: str) -> Environment:
+        """A copy that knows the SHA-256 of the bytes it was parsed from."""
+        copy = self.model_copy()
+        copy._source_sha256 = sha256
+        return copy
