@@ -18,7 +18,7 @@ from opsverify.spec.models.notify import Notify, Waiver
 from opsverify.spec.models.pages import Page
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.models.security import Security
-from opsverify.spec.types import NAME_PATTERN, DurationT
+from opsverify.spec.types import FolderName, TimeoutT
 from opsverify.spec.units import Duration
 
 
@@ -26,14 +26,14 @@ class Defaults(Model):
     """Values every item inherits unless it sets its own."""
 
     severity: Severity = "P2"
-    timeout: DurationT = Field(default=Duration(10.0, "10s"), gt=0)
+    timeout: TimeoutT = Field(default=Duration(10.0, "10s"), gt=0)
     ca_file: str | None = None  # extra trusted CAs (PEM), for every item that talks TLS
 
 
 class Environment(Model):
     """One environment (production, staging, the demo): what runs there and what healthy means."""
 
-    environment: str = Field(pattern=NAME_PATTERN)
+    environment: FolderName  # names the environment's folder in the archive
     description: str = ""
     production: bool = False
     defaults: Defaults = Defaults()
