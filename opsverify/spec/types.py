@@ -92,8 +92,8 @@ RatioT = Annotated[Ratio, BeforeValidator(lambda v: v if isinstance(v, Ratio) el
                    PlainSerializer(str)]
 SecretT = Annotated[Secret, BeforeValidator(_secret), PlainSerializer(str)]
 SecretUrlT = Annotated[SecretUrl, BeforeValidator(_secret_url), PlainSerializer(str)]
-WebSecretUrlT = Annotated[SecretUrlT, _schemes(WEB)]
-WebhookT = Annotated[SecretT, _schemes(WEB)]  # the whole URL is the secret  # may carry basic-auth credentials or a token
+WebSecretUrlT = Annotated[SecretUrlT, _schemes(WEB)]  # may carry basic-auth credentials or a token
+WebhookT = Annotated[SecretT, _schemes(WEB)]  # the whole URL is the secret
 CacheUrlT = Annotated[SecretUrlT, _schemes(CACHE)]
 ScratchUrlT = Annotated[SecretUrlT, _schemes(SCRATCH, driver=True)]
 TimeoutT = Annotated[DurationT, AfterValidator(_timeout)]

@@ -133,7 +133,8 @@ def test_the_environment_name_is_a_folder_name(name: str, words: str) -> None:
 
 def test_a_writing_method_in_production_must_say_it_writes_nothing() -> None:
     """The review's group 5 #13: DELETE and POST were sent every run (and sla.samples times)."""
-    at(one(endpoint("https://app/h", "    method: DELETE\n", top="production: true\n")), 6, "endpoints[0].method", "DELETE may write, and the environment has production: true", "writes: false")
+    at(one(endpoint("https://app/h", "    method: DELETE\n", top="production: true\n")), 6, "endpoints[0].method",
+       "DELETE may write, and the environment has production: true", "writes: false")
 
 
 @pytest.mark.parametrize("method", ["post", "PUT", "PATCH"])
