@@ -93,31 +93,33 @@ def _bounds(root: Node, lines: dict[Path, int]) -> list[Finding]:
     Counted on the node graph before anything is built, each distinct node once: a "billion laughs" file of a
     few hundred bytes is refused in milliseconds instead of being expanded. Records the line of every key seen.
     """
-    sizes: dict[int, int] = {}  # id(node) -> the values it stands for (0 while it is being counted)
+    counted: dict[int, tuple[int, int]] = {}  # id(node) -> values it stands for, levels below it ((0, 0): counting)
     repeated, crossed = 0, None
 
-    def count(node: Node, path: Path, depth: int) -> int:
+    def count(node: Node, path: Path, depth: int) -> tuple[int, int]:
         nonlocal repeated, crossed
-        known = sizes.get(id(node))
+        known = counted.get(id(node))
         if known is not None:  # an alias, or a merge, of a node already counted (or of its own container)
-            repeated += known
+            if depth + known[1] > MAX_DEPTH:  # a chain of aliases nests as deep as it is long
+                raise _TooDeep(path)
+            repeated += known[0]
             if crossed is None and repeated > MAX_REPEATED:
                 crossed = path
             return known
         if depth > MAX_DEPTH:
             raise _TooDeep(path)
-        sizes[id(node)] = 0
-        size = 1
+        counted[id(node)] = (0, 0)
+        children: list[tuple[Node, Path]] = []
         if isinstance(node, SequenceNode):
-            for index, child in enumerate(node.value):
-                size += count(child, path + (index,), depth + 1)
+            children = [(child, path + (index,)) for index, child in enumerate(node.value)]
         elif isinstance(node, MappingNode):
             for key_node, value_node in node.value:
                 inner = path + (key_node.value,) if isinstance(key_node, ScalarNode) else path
                 lines.setdefault(inner, key_node.start_mark.line + 1)
-                size += count(key_node, inner, depth + 1) + count(value_node, inner, depth + 1)
-        sizes[id(node)] = size
-        return size
+                children += [(key_node, inner), (value_node, inner)]
+        below = [count(child, where, depth + 1) for child, where in children]
+        counted[id(node)] = (1 + sum(size for size, _ in below), 1 + max((levels for _, levels in below), default=0))
+        return counted[id(node)]
 
     try:
         count(root, (), 0)

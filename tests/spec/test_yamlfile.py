@@ -116,3 +116,12 @@ def test_nesting_deeper_than_100_levels_is_a_spec_error(flow: bool) -> None:
     (problem,) = info.value.problems
     assert problem.message == "nested more than 100 levels deep", str(problem)
     parse("".join(" " * i + f"k{i}:\n" for i in range(40)) + " " * 40 + "x: 1\n", "f.yml")  # 40 is fine
+
+
+def test_a_chain_of_aliases_counts_as_deep_as_it_nests() -> None:
+    """150 anchors each holding an alias of the one before: 150 levels once built, though each is written flat."""
+    text = "a0: &a0 {k: x}\n" + "".join(f"a{n}: &a{n} {{k: *a{n - 1}}}\n" for n in range(1, 150))
+    with pytest.raises(SpecError) as info:
+        parse(text, "f.yml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.key, problem.message) == (99, "a98.k", "nested more than 100 levels deep")
