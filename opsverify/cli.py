@@ -81,13 +81,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _check_env(args: argparse.Namespace) -> int:
+    """0 for a valid file; 4 for a bad one, the exit code pytest gives the same file."""
     from opsverify.spec import SpecError, load, summary
 
     try:
         env = load(args.file)
     except SpecError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return 4  # pytest.ExitCode.USAGE_ERROR, as `pytest --env=FILE` exits on the same file
     print(f"{args.file}: valid. {summary(env)}")
     return 0
 

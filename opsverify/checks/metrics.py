@@ -10,6 +10,7 @@ import requests
 
 from opsverify.checks import CheckError, probe, timeout_of
 from opsverify.checks.aws.cloudwatch import metric_value
+from opsverify.checks.configured_sql import one_statement
 from opsverify.checks.database import connection
 from opsverify.checks.http import MISSING, lookup, session
 from opsverify.checks.previous import previous
@@ -105,15 +106,14 @@ def _show(number: float) -> str:
 
 
 def _sql(metric: Metric, context: RunContext | None) -> tuple[float, str]:
-    """Run the metric's SQL read-only on the named database; it must return one number."""
+    """Run the metric's SQL as one read-only statement on the named database; it must return one number."""
     if context is None:
         raise CheckError(f"metric {metric.name} needs the run's environment to find database {metric.database}")
     db = context.named("databases", metric.database)
     if db is None:
         raise CheckError(f"no database named {metric.database} in the environment")
     with connection(db) as conn:
-        result = conn.exec_driver_sql(metric.sql or "")
-        found = result.fetchmany(2)
+        found = one_statement(conn, metric.sql or "", limit=2)
     if not found and metric.missing == "zero":
         return 0.0, f"SQL on {metric.database} (no row, counted as 0: missing: zero)"
     if len(found) != 1 or len(found[0]) != 1:

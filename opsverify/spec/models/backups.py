@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.types import Count, DurationT, Name, RatioT, RegexT, SecretT, SecretUrlT, SizeT
+from opsverify.spec.types import BackupPath, Count, DurationT, Name, RatioT, RegexT, ScratchUrlT, SecretT, SizeT
 
 BackupFormat = Literal["pg_dump", "pg_custom", "mysqldump", "sqlite", "tar", "zip", "gzip", "json", "yaml", "ini",
                        "file", "opaque"]
@@ -71,7 +71,7 @@ class Copy(Model):
 class Restore(Model):
     """The restore drill: into a throwaway database on a scratch server, then compared."""
 
-    into: SecretUrlT  # the scratch server; a throwaway database is created there and always dropped
+    into: ScratchUrlT  # the scratch server; a throwaway database is created there and always dropped
     max_duration: DurationT | None = None  # the RTO of the drill
     warn_max_duration: DurationT | None = None
     source: Name | None = None  # a name from `databases` to compare row counts with
@@ -84,7 +84,7 @@ class Restore(Model):
 class Backup(Item):
     """A backup set: a glob on a host (or s3://bucket/prefix/*.dump) and what a good backup looks like."""
 
-    path: str
+    path: BackupPath
     host: Name | None = None  # a name from `hosts`; None: the local machine
     format: BackupFormat = "file"  # the format inside any encryption; opaque: no content to check, said so
     encryption: Literal["none", "gpg", "age"] = "none"

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from opsverify.spec.types import STRICT, DurationT, Name
+from opsverify.spec.types import STRICT, Name, TimeoutT
 
 Severity = Literal["P1", "P2", "P3", "P4"]
 Cadence = Literal["daily", "weekly", "monthly", "quarterly"]
@@ -26,7 +26,7 @@ class Entry(Model):
     cadence: Cadence | None = None  # None: the check family's default
     tags: tuple[str, ...] = ()
     controls: tuple[str, ...] = ()
-    timeout: DurationT | None = Field(default=None, gt=0)  # resolved on load like severity
+    timeout: TimeoutT | None = Field(default=None, gt=0)  # resolved on load like severity; at most 24h
 
     @property
     def smoke(self) -> bool:
