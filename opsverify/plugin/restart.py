@@ -20,6 +20,7 @@ import pytest
 PATH_OPTIONS = ("--env", "--reports")
 ADDOPTS = "PYTEST_ADDOPTS"
 RESTARTED = "OPSV_RESTARTED"  # set for the restarted run only: a second restart would be a loop
+CONFIG_FILES = (("pyproject.toml", "[tool.pytest"), ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
 
 
 def joined(args: list[str], here: Path) -> list[str]:
@@ -86,7 +87,7 @@ def _pytest_config_above(folder: Path) -> Path | None:
     for candidate in (folder, *folder.parents):
         if (candidate / "pytest.ini").is_file():
             return candidate / "pytest.ini"
-        for name, marker in (("pyproject.toml", "[tool.pytest"), ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]")):
+        for name, marker in CONFIG_FILES:
             path = candidate / name
             if path.is_file() and marker in path.read_text(errors="replace"):
                 return path

@@ -16,7 +16,9 @@ from tests.spec.helpers import at, ok, one
 GIVEN = "given-name"
 HOSTS = "hosts:\n  - {name: web1}\n"
 DATABASES = "databases:\n  - {name: main, url: 'sqlite://'}\n"
-BACKUP = "{path: /b/*.gz, max_age: 26h"
+LOADTESTS = "loadtests:\n  host: 'https://staging.example.com'\n  profiles: {load: {users: 1, duration: 1m}}\n"
+BACKUP = "path: /b/*.gz, max_age: 26h"
+COPY = "from: /a, to: /c, max_lag: 1h"
 # one environment per list of the models, whose list holds one item named GIVEN (`[]` marks a list)
 ONE_OF_EACH: dict[str, str] = {
     "endpoints[]": "endpoints:\n  - {name: NAME, url: 'https://example.com/'}\n",
@@ -25,11 +27,11 @@ ONE_OF_EACH: dict[str, str] = {
     "caches[]": "caches:\n  - {name: NAME, url: 'redis://127.0.0.1:6379'}\n",
     "mongodb[]": "mongodb:\n  - {name: NAME, url: 'mongodb://127.0.0.1:27017/app'}\n",
     "smtp[]": "smtp:\n  - {name: NAME, host: mail.example.com}\n",
-    "backups[]": f"backups:\n  - {{name: NAME, {BACKUP[1:]}}}\n",
-    "backups[].copies[]": f"backups:\n  - {{name: b, {BACKUP[1:]}, copies: [{{name: NAME, from: /a, to: /c, max_lag: 1h}}]}}\n",
+    "backups[]": f"backups:\n  - {{name: NAME, {BACKUP}}}\n",
+    "backups[].copies[]": f"backups:\n  - {{name: b, {BACKUP}, copies: [{{name: NAME, {COPY}}}]}}\n",
     "hosts[]": "hosts:\n  - {name: NAME}\n",
     "hosts[].files[]": "hosts:\n  - {name: web1, files: [{name: NAME, path: /etc/app.env}]}\n",
-    "hosts[].logs[]": "hosts:\n  - {name: web1, logs: [{name: NAME, path: /var/log/a.log, pattern: ERROR, max: 0}]}\n",
+    "hosts[].logs[]": "hosts:\n  - {name: web1, logs: [{name: NAME, path: /a.log, pattern: ERROR, max: 0}]}\n",
     "hosts[].old_files[]": "hosts:\n  - {name: web1, old_files: [{name: NAME, path: /tmp, max_age: 7d}]}\n",
     "metrics[]": DATABASES + "metrics:\n  - {name: NAME, database: main, sql: SELECT 1, max: 1}\n",
     "apps[]": "apps:\n  - {name: NAME, framework: laravel}\n",
@@ -41,11 +43,8 @@ ONE_OF_EACH: dict[str, str] = {
     "aws.rds[]": "aws:\n  region: eu-west-1\n  rds: [{name: NAME, instance: shop-db}]\n",
     "aws.log_groups[]": "aws:\n  region: eu-west-1\n  log_groups: [{name: NAME, group: /ecs/shop, min_days: 30}]\n",
     "aws.ecr[]": "aws:\n  region: eu-west-1\n  ecr: [{name: NAME, repository: shop}]\n",
-    "loadtests.journeys[]": "loadtests:\n  host: 'https://staging.example.com'\n  profiles: {load: {users: 1, duration: 1m}}\n"
-                            "  journeys: [{name: NAME, steps: [{get: /}]}]\n",
-    "loadtests.journeys[].steps[]": "loadtests:\n  host: 'https://staging.example.com'\n"
-                                    "  profiles: {load: {users: 1, duration: 1m}}\n"
-                                    "  journeys: [{name: j, steps: [{name: NAME, get: /}]}]\n",
+    "loadtests.journeys[]": f"{LOADTESTS}  journeys: [{{name: NAME, steps: [{{get: /}}]}}]\n",
+    "loadtests.journeys[].steps[]": f"{LOADTESTS}  journeys: [{{name: j, steps: [{{name: NAME, get: /}}]}}]\n",
     "notify[]": "notify:\n  - {name: NAME, webhook: 'https://hooks.example.com/x'}\n",
     "waivers[]": "waivers:\n  - {name: NAME, check: 'test_x[y]', reason: r, approved_by: me, expires: 2099-01-01}\n",
 }
