@@ -12,7 +12,7 @@ import pytest
 
 from opsverify.archive import manifest, runs
 from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, html, markers, options, outcome, record, restart, terminal
+from opsverify.plugin import aftermath, feeds, html, markers, options, outcome, record, restart, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, label, open_run
 from opsverify.plugin.waivers import terms
@@ -40,6 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.register(config)
     if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
         return
+    feeds.configure(config)
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
@@ -210,6 +211,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
                    "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
         manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
         aftermath.after_archive(run, written)
+    if run is not None:
+        feeds.publish(run, session)  # after the archive: a Pushgateway that does not answer cannot hold it back
     return outcome_
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from opsverify.spec.secret import SecretUrl
 
 ENV_VAR = "OPSV_ENV"
 REPORTS_VAR = "OPSV_REPORTS"
@@ -24,9 +27,18 @@ def add(parser: pytest.Parser) -> None:
     group.addoption("--fail-on", dest="opsv_fail_on", metavar="SEVERITY", choices=SEVERITIES,
                     help="only failures of this severity or worse (P1 is the worst) change the exit code; "
                          "the others are still reported (else ini opsv_fail_on, else every failure counts)")
+    group.addoption("--prometheus-textfile", dest="opsv_prometheus_textfile", metavar="PATH",
+                    help="write every check's outcome and measured value and the run's time in Prometheus' text "
+                         "format to PATH, a .prom file for node_exporter's textfile collector (else ini "
+                         "prometheus_textfile)")
+    group.addoption("--pushgateway", dest="opsv_pushgateway", metavar="URL", type=SecretUrl,
+                    help="push the same metrics to this Prometheus Pushgateway, grouped by environment and cadence "
+                         "(else ini pushgateway)")
     parser.addini("opsv_env", "environment file to verify when --env and $OPSV_ENV are not given", default="")
     parser.addini("opsv_reports", "archive folder for run reports", default="reports")
     parser.addini("opsv_fail_on", "the least severe failure that changes the exit code (P1-P4)", default="")
+    parser.addini("prometheus_textfile", "a .prom file for node_exporter's textfile collector", default="")
+    parser.addini("pushgateway", "a Prometheus Pushgateway to push the run's metrics to", default="")
 
 
 def env_file(config: pytest.Config) -> Path | None:
@@ -57,6 +69,33 @@ def fail_on(config: pytest.Config) -> str | None:
     if chosen and chosen not in SEVERITIES:
         raise pytest.UsageError(f"opsv_fail_on = {chosen!r} in the ini file is not one of {', '.join(SEVERITIES)}")
     return chosen or None
+
+
+def prometheus_textfile(config: pytest.Config) -> Path | None:
+    """The .prom file --prometheus-textfile (or the ini) names, in a folder that exists; None: no textfile."""
+    given = config.getoption("opsv_prometheus_textfile")
+    named = given or config.getini("prometheus_textfile")
+    if not named:
+        return None
+    path = ((config.invocation_params.dir if given else config.rootpath) / os.path.expanduser(named)).resolve()
+    said = f"--prometheus-textfile={given}" if given else f"prometheus_textfile = {named} in the ini file"
+    if path.suffix != ".prom":
+        raise pytest.UsageError(f"{said}: node_exporter's textfile collector reads only files ending in .prom")
+    if not path.parent.is_dir():
+        raise pytest.UsageError(f"{said}: the folder {path.parent} does not exist")
+    return path
+
+
+def pushgateway(config: pytest.Config) -> SecretUrl | None:
+    """The Pushgateway --pushgateway (or the ini) names, an http(s) URL; None: no push."""
+    named = config.getoption("opsv_pushgateway") or config.getini("pushgateway")
+    if not named:
+        return None
+    url = named if isinstance(named, SecretUrl) else SecretUrl(named)
+    parts = urlsplit(url.reveal())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise pytest.UsageError(f"--pushgateway {url}: not an http:// or https:// URL with a host")
+    return url
 
 
 def below(severity: str | None, threshold: str | None) -> bool:
