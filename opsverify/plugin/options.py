@@ -88,13 +88,14 @@ def prometheus_textfile(config: pytest.Config) -> Path | None:
 
 def pushgateway(config: pytest.Config) -> SecretUrl | None:
     """The Pushgateway --pushgateway (or the ini) names, an http(s) URL; None: no push."""
-    named = config.getoption("opsv_pushgateway") or config.getini("pushgateway")
-    if not named:
+    given = config.getoption("opsv_pushgateway")
+    url = given or (SecretUrl(config.getini("pushgateway")) if config.getini("pushgateway") else None)
+    if url is None:
         return None
-    url = named if isinstance(named, SecretUrl) else SecretUrl(named)
     parts = urlsplit(url.reveal())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise pytest.UsageError(f"--pushgateway {url}: not an http:// or https:// URL with a host")
+        said = f"--pushgateway={url}" if given else f"pushgateway = {url} in the ini file"
+        raise pytest.UsageError(f"{said}: not an http:// or https:// URL with a host")
     return url
 
 
