@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
-    pytest_args = ["-m", args.markexpr, *args.pytest_args]
+    from opsverify.plugin.restart import joined
+
+    pytest_args = ["-m", args.markexpr, *joined(args.pytest_args, Path.cwd())]  # pytest.main() cannot restart
     if args.env:
-        pytest_args += ["--env", str(Path(args.env).resolve())]
+        pytest_args.append(f"--env={Path(args.env).resolve()}")
     os.chdir(PROJECT)
     return int(pytest.main(pytest_args))
 

@@ -12,7 +12,7 @@ import pytest
 
 from opsverify.archive import manifest, runs
 from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, html, markers, options, outcome, record, terminal
+from opsverify.plugin import aftermath, feeds, html, markers, options, outcome, record, restart, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, label, open_run
 from opsverify.plugin.waivers import terms
@@ -26,14 +26,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add(parser)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
+    """The earliest hook, before output is captured: restart pytest if `--env FILE` hid the checkout's pytest.ini."""
+    restart.if_spaced(early_config)
+    return (yield)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARK}(spec): an opsverify check over environment items (use opsverify.check)")
     config.addinivalue_line("filterwarnings", WARNING_FILTER)
     markers.register(config)
-    options.refuse_stray_rootdir(config)
     if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
         return
+    feeds.configure(config)
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
@@ -204,6 +211,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
                    "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
         manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
         aftermath.after_archive(run, written)
+    if run is not None:
+        feeds.publish(run, session)  # after the archive: a Pushgateway that does not answer cannot hold it back
     return outcome_
 
 

@@ -42,21 +42,6 @@ def test_a_malformed_environment_file_stops_the_run(tmp_path, reports, text, exp
     assert not reports.exists() or not any(reports.rglob("results.json"))
 
 
-def test_env_written_with_a_space_outside_the_checkout_is_explained(tmp_path, reports):
-    env = tmp_path / "staging.yml"
-    env.write_text(GOOD)
-    run = run_checklist(reports, "-m", "daily", "--env", str(env))
-    assert run.code == 4 and "Traceback" not in run.out
-    assert f"--env={env}" in run.out and "OPSV_ENV" in run.out
-
-
-def test_reports_written_with_a_space_is_explained(tmp_path):
-    (tmp_path / "elsewhere").mkdir()
-    run = run_checklist(tmp_path / "r", "-m", "daily", "--reports", str(tmp_path / "elsewhere"))
-    assert run.code == 4 and "Traceback" not in run.out
-    assert f"--reports={tmp_path / 'elsewhere'}" in run.out
-
-
 def check_env(path: Path | str, environ: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`opsverify check-env PATH` with 1 GiB of address space: a file that expands without bound fails fast."""
     def limited() -> None:

@@ -22,7 +22,7 @@ GONE = {"RepositoryNotFoundException": "ECR repository {repository} does not exi
 def scan_findings(target: Target) -> Result:
     """The latest scan finished and counts no finding above max_severity; undefined severities warn."""
     spec = cast(EcrImage, target.entry)
-    shown = f"image {target.name}"
+    shown = f"image {spec.own_id}"
     answer = _scan(target, spec)
     if answer is None:
         return failed(f"{shown} has never been scanned (turn on scan on push, or start a scan)")

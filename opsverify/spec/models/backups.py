@@ -62,6 +62,7 @@ class AfterChange(Model):
 class Copy(Model):
     """A live folder copied as it changes (lsyncd, rsync in a loop) to `to`, a folder on the set's host."""
 
+    name: Name | None = None  # shown in the check's reason
     from_: str = Field(alias="from")  # the live folder; its files are walked, symlinks not followed
     to: str  # the copy, on the backup set's own host, files at the same relative paths
     host: Name | None = None  # where `from` is: a name from `hosts`; None: the backup set's own host

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.errors import suggest
-from opsverify.spec.models.common import Entry, Item, Model
+from opsverify.spec.models.common import Item, Listed, Model
 from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT, SizeT
 from opsverify.spec.units import Duration
 
@@ -170,7 +170,7 @@ class HostContainers(Model):
         return self
 
 
-class OldFiles(Entry):
+class OldFiles(Listed):
     """A folder (temporary files, uploads in progress) where no file may be older than `max_age`."""
 
     path: str
@@ -180,7 +180,7 @@ class OldFiles(Entry):
     age_by: Literal["modified", "accessed"] = "modified"  # accessed: as a cleanup by `find -atime` sees files
 
     @property
-    def name(self) -> str:
+    def own_id(self) -> str:
         """The folder: the test id is `HOST:PATH`."""
         return self.path
 

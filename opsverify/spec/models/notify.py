@@ -46,6 +46,7 @@ class Notify(Item):
 class Waiver(Model):
     """An accepted risk: the check still runs, but its failure does not fail the run until `expires`."""
 
+    name: Name | None = None  # shown in the run's notes and the record
     check: str  # a test id (`test_x[item]` or a full node id), or a glob with * and ?
     reason: Text
     approved_by: Text

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import PlainValidator
 
-from opsverify.spec.models.common import Entry, located
+from opsverify.spec.models.common import Entry, Listed, located
 from opsverify.spec.types import AdvisorySource, Count, Name, Port, WebSecretUrlT, WebUrl
 
 
@@ -57,7 +57,7 @@ def site_name(url: str) -> str:
     return (parts.netloc.rsplit("@", 1)[-1] + parts.path).rstrip("/")
 
 
-class DependencyAudit(Entry):
+class DependencyAudit(Listed):
     """A lockfile on a host: known vulnerabilities at or below `max_severity`; optionally, how far behind it may be."""
 
     lockfile: str  # composer.lock, package-lock.json, requirements.txt, poetry.lock
@@ -70,8 +70,8 @@ class DependencyAudit(Entry):
     registries: dict[Literal["npm", "Packagist", "PyPI"], WebSecretUrlT] = {}  # ecosystem -> base URL (a mirror)
 
     @property
-    def name(self) -> str:
-        """The test id: `web1:/var/www/app/composer.lock`."""
+    def own_id(self) -> str:
+        """`web1:/var/www/app/composer.lock`."""
         return located(self.host, self.lockfile)
 
     @property
