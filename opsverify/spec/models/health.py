@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.secret import SecretUrl
+from opsverify.spec.secret import SecretUrl, remember_login
 from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT
 from opsverify.spec.units import Duration, Ratio
 
@@ -141,6 +141,12 @@ class SmtpLogin(Model):
 
     user: SecretT
     password: SecretT
+
+    @model_validator(mode="after")
+    def _remembered(self) -> SmtpLogin:
+        """AUTH PLAIN sends user and password together, base64-encoded: mask that form too."""
+        remember_login(self.user.reveal(), self.password.reveal())
+        return self
 
 
 class Smtp(Item):
