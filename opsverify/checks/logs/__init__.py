@@ -11,9 +11,10 @@ from typing import cast
 from opsverify.checks import combine, probe
 from opsverify.checks.host import OnHost
 from opsverify.checks.logs.files import files_on
-from opsverify.checks.logs.scan import Scan, Tally
+from opsverify.checks.logs.scan import MESSAGE, Scan, Tally
 from opsverify.result import Result, failed, grade, passed, skipped, warning
 from opsverify.spec.models.hosts import HostLog
+from opsverify.spec.secret import shorten
 from opsverify.spec.units import format_bytes
 
 TOP = 3  # most frequent messages kept as evidence
@@ -98,11 +99,11 @@ def repeats(entry: OnHost) -> Result:
         return passed(f'no line matches "{log.pattern}" in the last {log.window} of {where(log, tally)} '
                       f"(repeats limit {limit})", value=0, unit="lines", evidence=evidence(tally))
     message, count = tally.messages.most_common(1)[0]
+    message = shorten(message, MESSAGE, whole=len(message) < MESSAGE)  # the scan keeps MESSAGE characters of it
     result = grade(f"most repeated matching message in the last {log.window} of {where(log, tally)}",
                    count, log.max_repeats, log.warn_max_repeats, show=lambda v: f"{v:g}x", unit="lines",
                    evidence={**evidence(tally), "message": message})
-    shown = message if len(message) <= SHOWN else message[:SHOWN - 1] + "…"
-    return replace(result, reason=f'{result.reason}: "{shown}"')
+    return replace(result, reason=f'{result.reason}: "{shorten(message, SHOWN)}"')
 
 
 def where(log: HostLog, tally: Tally) -> str:
