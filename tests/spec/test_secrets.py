@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from opsverify.load.plan import build
 from opsverify.spec import SpecError, loads
 from opsverify.spec.secret import SecretUrl, scrub
 from tests.spec.helpers import ok, one
@@ -145,3 +146,17 @@ metrics: [{name: m, http: 'http://h/m', json_path: v, max: 1, headers: {X-Custom
         assert str(headers["X-Custom-Canary"]) == "***"
         assert scrub(headers["X-Custom-Canary"].reveal()) == "***"
 
+
+def test_journey_step_paths_mask_their_secret_query_values() -> None:
+    env = ok("""environment: x
+loadtests:
+  host: http://h
+  journeys: [{name: j, steps: [{get: "/api/x?api_key=CANARYLT30&jwt=CANARYLT31&page=2"}]}]
+  profiles: {load: {users: 1, duration: 1s}}
+""")
+    step = env.loadtests.journeys[0].steps[0]
+    assert step.path == "/api/x?api_key=CANARYLT30&jwt=CANARYLT31&page=2"  # what is sent
+    assert "CANARY" not in repr(env) and "CANARY" not in scrub(f"GET {step.path} failed")
+    plan = build(env.loadtests, "x", "load")
+    assert plan.journeys[0].steps[0].label == "/api/x?api_key=***&jwt=***&page=2"  # Locust's name= for the row
+    assert plan.journeys[0].steps[0].path == step.path
