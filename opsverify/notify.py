@@ -123,7 +123,7 @@ def _webhook(channel: Notify, text: str) -> str:
                            verify=bundle(channel.ca_file) if url.startswith("https:") else True,
                            allow_redirects=False)
     if not 200 <= answer.status_code < 300:
-        said = " ".join(answer.text.split())  # cut by why(), once the webhook's own secrets are out
+        said = " ".join(answer.text[:65536].split())  # cut by why(), once the webhook's own secrets are out
         raise RuntimeError(f"HTTP {answer.status_code} from {_where(url)}" + (f": {said}" if said else ""))
     return f"HTTP {answer.status_code} from {_where(url)}"
 

@@ -1,22 +1,27 @@
-"""Checks against real servers that reflect what they receive (HTTP, SMTP) and a real PostgreSQL: no secret shows,
-however it comes back: trimmed, cut, percent- or base64-encoded, or in a password SQLAlchemy reads with a `/` or `#`."""
+"""Checks against real servers that reflect what they receive (HTTP, SMTP), a real PostgreSQL and real log files:
+no secret shows, however it comes back: trimmed, cut, normalised, percent- or base64-encoded, or in a password
+SQLAlchemy reads with a `/` or `#`."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from opsverify.checks.database import connect
 from opsverify.checks.http import EXCERPT, response
+from opsverify.checks.logs import repeats
 from opsverify.checks.metrics import value
 from opsverify.checks.smtp import handshake
 from opsverify.result import Result, Status
 from opsverify.spec import loads
 from opsverify.spec.models.health import Database, Endpoint, Smtp
+from opsverify.spec.secret import Secret
+from tests.logs.helpers import log_entry, write_log
 from tests.support.http_server import HttpServer, Reply, Request, reflected
 from tests.support.items import item
 from tests.support.net import LOOPBACK
@@ -122,3 +127,13 @@ metrics: [{{name: m, http: "{reflector.url('/json')}", json_path: status, max: 1
     result = value(env.metrics[0])
     assert result.status is Status.ERROR
     assert result.reason == "the query of m returned 'GET /json HTTP/1.1\\nX-Custom-Canary: ***…', not a number"
+
+
+def test_a_known_secret_in_a_repeated_log_message_is_masked_before_numbers_are_normalised(tmp_path: Path) -> None:
+    Secret("Bearer CANARYLOG7a9b3c1d")
+    line = "ERROR: upstream 401 for Authorization: Bearer CANARYLOG7a9b3c1d " + "x" * 180  # past the kept 200
+    path = write_log(tmp_path / "app.log", [(60 + i, line) for i in range(6)])
+    result = repeats(log_entry(path, max_repeats=5))
+    assert result.status is Status.FAILED
+    assert result.reason.endswith(': "production.ERROR: upstream # for Authorization: *** ' + "x" * 47 + '…"'), result.reason
+    assert "CANARY" not in shown(result) and "LOG#a#b#c#d" not in shown(result)
