@@ -148,7 +148,7 @@ def _first_line(e: BaseException) -> str:
     args = getattr(e, "args", ())
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         return f"{_first_line(Exception(args[1]))} (MySQL {args[0]})"
-    text = str(e).strip()
+    text = scrub(str(e)).strip()  # before the first line is taken: a cut never shows part of a secret
     if text.startswith("(") and ") " in text:  # SQLAlchemy prefixes "(driver.Error) "
         text = text.split(") ", 1)[1]
     return " ".join(text.splitlines()[0].split()) if text else ""

@@ -21,11 +21,12 @@ from opsverify.checks.trust import client_context
 from opsverify.load.histogram import nearest_rank
 from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
-from opsverify.spec.secret import MASK, reveal
+from opsverify.spec.secret import MASK, reveal, shorten
 from opsverify.spec.units import Duration, Ratio, format_percent, format_seconds
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
-EXCERPT = 300
+EXCERPT = 300  # characters of a failed answer's body in its evidence
+EXCERPT_WINDOW = 64 * 1024  # bytes of the body read for it: scrubbed whole, then cut
 MISSING = object()
 
 
@@ -99,7 +100,9 @@ def response(endpoint: Endpoint) -> Result:
                          show=show_seconds, unit="s"))
     result = combine(results, **_evidence(answer))
     if not result.ok:
-        result = result.with_evidence(body=answer.body[:EXCERPT * 4].decode(errors="replace")[:EXCERPT])
+        seen = answer.body[:EXCERPT_WINDOW]
+        result = result.with_evidence(body=shorten(seen.decode(errors="replace"), EXCERPT,
+                                                   whole=len(seen) == len(answer.body)))
     return result
 
 
@@ -261,9 +264,8 @@ def _same(got: Any, want: Any) -> bool:
 
 
 def _short(value: Any) -> str:
-    """A value's repr, cut to 80 characters."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value's repr, scrubbed of secrets, then cut to 80 characters."""
+    return shorten(repr(value), 80)
 
 
 def _evidence(answer: _Answer) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from opsverify.checks.trust import bundle
 from opsverify.context import RunContext
 from opsverify.result import Result, Status
 from opsverify.spec.models.metrics import Metric
-from opsverify.spec.secret import Secret
+from opsverify.spec.secret import Secret, shorten
 from opsverify.spec.units import Ratio, format_percent
 
 Finding = tuple[Status, str]  # one verdict on the number and the words that explain it
@@ -195,7 +195,7 @@ def _number(raw: Any, metric: Metric) -> float:
     try:
         number = float(raw)
     except (TypeError, ValueError):
-        raise CheckError(f"the query of {metric.name} returned {str(raw)[:40]!r}, not a number") from None
+        raise CheckError(f"the query of {metric.name} returned {shorten(str(raw), 40)!r}, not a number") from None
     if not math.isfinite(number):
         raise CheckError(f"the query of {metric.name} returned {raw}")
     return number

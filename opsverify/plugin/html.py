@@ -13,7 +13,7 @@ from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
 from opsverify.spec.units import format_bytes, format_percent, format_seconds
 from opsverify.plugin.session import Run, host, label, operator
-from opsverify.spec.secret import scrub
+from opsverify.spec.secret import scrub, shorten
 
 _HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded
 _ID_CELL = ('<td class="col-testId">', "</td>")  # pytest-html 4 puts the test id in as it is, unescaped
@@ -92,7 +92,7 @@ def compliance_html(compliance: dict[str, Any] | None, checks: dict[str, dict[st
             shown = json.dumps(evidence, default=str)
             listed.append(f"{_status(check['outcome'])} {escape(nodeid.rsplit('::', 1)[-1])}: "
                           f"{escape(scrub(check['reason'] or ''))}"
-                          + (f"<br><small>evidence: {escape(scrub(shown[:400]))}</small>" if evidence else ""))
+                          + (f"<br><small>evidence: {escape(shorten(shown, 400))}</small>" if evidence else ""))
         rows.append((escape(control["control"]), _status(control["status"]), "<br>".join(listed)))
     return [f"<h2 class='opsv-compliance'>Compliance</h2><p>{_status(compliance['status'])} "
             f"{escape(compliance['reason'])}</p>", _table(("Control", "Status", "Checks and evidence"), rows,

@@ -25,7 +25,7 @@ from opsverify.checks.uptime import day_file, folder, stamp
 from opsverify.result import Result
 from opsverify.spec import Environment, SpecError, load
 from opsverify.spec.models.health import Endpoint
-from opsverify.spec.secret import scrub
+from opsverify.spec.secret import shorten
 
 REASON = 120  # characters of a down sample's reason kept
 
@@ -57,8 +57,7 @@ def _reason(endpoint: Endpoint, result: Result) -> str:
     status = result.evidence.get("status")
     if isinstance(status, int) and (result.ok or not endpoint.expect.accepts(status)):
         return f"HTTP {status}"
-    text = scrub(result.reason)
-    return text if len(text) <= REASON else text[:REASON - 3] + "..."
+    return shorten(result.reason, REASON)
 
 
 def append(path: Path, record: dict[str, Any]) -> None:

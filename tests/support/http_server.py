@@ -45,6 +45,13 @@ class Reply:
 
 
 Route = Reply | Callable[[Request], Reply]
+PLAIN_HEADERS = ("User-Agent", "Accept-Encoding", "Accept", "Connection", "Host")
+
+
+def reflected(request: Request) -> str:
+    """The request line and its headers (custom ones first), as a target's debug page echoes them."""
+    headers = sorted(request.headers.items(), key=lambda h: h[0] in PLAIN_HEADERS)
+    return f"{request.method} {request.path} HTTP/1.1\n" + "".join(f"{k}: {v}\n" for k, v in headers)
 
 
 class HttpServer:

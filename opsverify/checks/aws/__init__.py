@@ -18,6 +18,7 @@ from opsverify.result import Result, failed
 from opsverify.spec import Environment
 from opsverify.spec.models.aws import Aws, EcsCluster, Iam, RdsInstance
 from opsverify.spec.models.common import Entry
+from opsverify.spec.secret import shorten
 from opsverify.spec.units import Duration
 
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}  # where the API's name is not its IAM action prefix
@@ -250,9 +251,8 @@ def aws_check(check: Callable[[Target], Result]) -> Callable[..., Result]:
 
 
 def trimmed(text: str, limit: int = 120) -> str:
-    """Text on one line, cut to `limit` characters with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """Text on one line, scrubbed of secrets, cut to `limit` characters with an ellipsis."""
+    return shorten(" ".join(str(text).split()), limit)
 
 
 def first_few(parts: list[str], shown: int = 5) -> str:

@@ -19,6 +19,7 @@ from opsverify.context import RunContext
 from opsverify.result import Result, failed
 from opsverify.spec.models.backups import Backup
 from opsverify.spec.models.hosts import Host
+from opsverify.spec.secret import scrub, shorten
 
 SIDECAR_SUFFIX = ".sha256"
 SUMS_FILE = "SHA256SUMS"
@@ -186,7 +187,7 @@ class HostStore(Store):
             return self.host.run(f"timeout {seconds} sh -c {shlex.quote(command)}")
         except Exception as exc:  # testinfra raises RuntimeError(CommandResult) when ssh itself fails
             detail = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            raise CheckError(f"cannot reach {self.name}: {(detail or str(exc)).strip()[:200]}") from exc
+            raise CheckError(f"cannot reach {self.name}: {shorten((detail or str(exc)).strip(), 200)}") from exc
 
     def checked(self, command: str, what: str, limit: float | None = None) -> Any:
         """Run a command that must succeed; CheckError with its first error line otherwise."""
@@ -285,8 +286,8 @@ def _entries(folder: str, below: str) -> Iterator[os.DirEntry[str]]:
 
 def _first(done: Any) -> str:
     """The first line a failed command printed."""
-    text = (done.stderr or done.stdout or f"exit status {done.rc}").strip()
-    return text.splitlines()[0][:300] if text else f"exit status {done.rc}"
+    text = scrub(done.stderr or done.stdout or "").strip()
+    return shorten(text.splitlines()[0], 300) if text else f"exit status {done.rc}"
 
 
 def store_for(backup: Backup, context: RunContext | None) -> tuple[Store, str]:

@@ -116,6 +116,7 @@ class Tally:
 
     count: int = 0
     messages: Counter[str] = field(default_factory=Counter)
+    samples: dict[str, str] = field(default_factory=dict)  # each message's first line as read, to show it scrubbed
     files: list[str] = field(default_factory=list)
     bytes_read: int = 0
     format: str | None = None
@@ -292,7 +293,10 @@ class Scan:
         found = self._stamp(line)
         if found is not None:
             line = line[:found[1][0]] + line[found[1][1]:]
-        self.tally.messages[normalise(line.decode("utf-8", "replace"))] += 1
+        text = line.decode("utf-8", "replace")
+        message = normalise(text)
+        self.tally.messages[message] += 1
+        self.tally.samples.setdefault(message, text)
 
 
 def _lines_forwards(data: bytes) -> Iterator[tuple[int, int]]:

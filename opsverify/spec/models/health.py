@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import CacheUrlT, DurationT, HeadersT, HostName, RatioT, SecretT, SecretUrlT, WebSecretUrlT
+from opsverify.spec.secret import SecretUrl, remember_login
+from opsverify.spec.types import (CacheUrlT, DurationT, HeadersT, HostName, RatioT, SecretT, SecretUrlT,
+                                  WebSecretUrlT)
 from opsverify.spec.units import Duration, Ratio
 from opsverify.spec.urls import SQL, with_scheme
 
@@ -154,6 +155,12 @@ class SmtpLogin(Model):
 
     user: SecretT
     password: SecretT
+
+    @model_validator(mode="after")
+    def _remembered(self) -> SmtpLogin:
+        """AUTH PLAIN sends user and password together, base64-encoded: mask that form too."""
+        remember_login(self.user.reveal(), self.password.reveal())
+        return self
 
 
 class Smtp(Item):

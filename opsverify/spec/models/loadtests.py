@@ -8,7 +8,8 @@ from pydantic import Field, model_validator
 
 from opsverify.spec.models.common import Entry, Item, Model
 from opsverify.spec.models.health import LatencySla
-from opsverify.spec.types import Count, DurationT, RatioT, WebSecretUrlT
+from opsverify.spec.secret import mask_url, reveal
+from opsverify.spec.types import Count, DurationT, RatioT, SecretUrlT, WebSecretUrlT
 from opsverify.spec.units import Duration
 from opsverify.spec.urls import one_line
 
@@ -17,13 +18,13 @@ Users = Annotated[int, Field(ge=1)]
 
 
 class Step(Model):
-    """One request of a journey: `{get: /products/{id}, ids: [1, 2, 3]}`."""
+    """One request of a journey: `{get: /products/{id}, ids: [1, 2, 3]}`; query values named like secrets print as ***."""
 
-    get: str | None = None
-    post: str | None = None
-    put: str | None = None
-    patch: str | None = None
-    delete: str | None = None
+    get: SecretUrlT | None = None
+    post: SecretUrlT | None = None
+    put: SecretUrlT | None = None
+    patch: SecretUrlT | None = None
+    delete: SecretUrlT | None = None
     json_: Any = Field(default=None, alias="json")  # the request body
     ids: tuple[int | str, ...] = ()  # values for `{id}` in the path, picked at random
     name: str | None = None  # the request's name in Locust's statistics
@@ -35,7 +36,7 @@ class Step(Model):
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(METHODS)} with a path")
         if not one_line(self.path, "the path").startswith("/"):
-            raise ValueError(f"the path {self.path!r} must start with /")
+            raise ValueError(f"the path {mask_url(self.path)!r} must start with /")
         if ("{id}" in self.path) != bool(self.ids):
             raise ValueError("a path with {id} needs ids, and ids need {id} in the path")
         return self
@@ -47,8 +48,8 @@ class Step(Model):
 
     @property
     def path(self) -> str:
-        """The request path (may contain `{id}`)."""
-        return str(getattr(self, self.method.lower()))
+        """The request path as sent (may contain `{id}`)."""
+        return reveal(getattr(self, self.method.lower()))
 
 
 class JourneySla(LatencySla):
