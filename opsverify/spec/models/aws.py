@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, field_validator, model_validator
 
-from opsverify.spec.models.common import Entry
+from opsverify.spec.models.common import Entry, Model
 from opsverify.spec.types import Count, DurationT, Name, Port, WebUrl
 from opsverify.spec.units import Duration
 
@@ -78,11 +78,20 @@ class RdsInstance(Entry):
     warn_max_restore_lag: DurationT | None = None
 
 
+class AlarmRoute(Model):
+    """Alarms that must reach people by one kind of SNS subscription (email, sms, https, lambda, ...)."""
+
+    protocol: Literal["email", "email-json", "sms", "https", "http", "lambda", "sqs", "firehose", "application"]
+    alarms: tuple[str, ...] = ()  # these alarms; empty: every alarm watched (under the prefix, not ignored)
+
+
 class Alarms(Entry):
-    """The CloudWatch alarms that must not be in ALARM."""
+    """The CloudWatch alarms that must not be in ALARM, the ones that must exist, and where they must notify."""
 
     prefix: str | None = None  # only alarms whose names start with this; None: every alarm
     ignore: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()  # alarms that must exist (the runbook's P1 conditions)
+    notify: tuple[AlarmRoute, ...] = ()  # each alarm's actions on, reaching a confirmed subscription of the protocol
 
 
 class SecurityGroups(Entry):
