@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from opsverify.checks import probe
 from opsverify.checks.cache import connect
 from opsverify.checks.host import percent
-from opsverify.checks.counters import Span, since_previous
+from opsverify.checks.counters import first_reading, since_previous
 from opsverify.context import RunContext
-from opsverify.result import Result, Status, error, grade, skipped
+from opsverify.result import Result, error, grade, skipped
 from opsverify.spec.models.health import Cache
 from opsverify.spec.units import format_bytes
 
@@ -50,14 +49,6 @@ def hit_rate(cache: Cache, *, context: RunContext | None = None) -> Result:
                    higher_is_worse=False, evidence=evidence,
                    said=f"hit rate is {percent(rate)} ({hits} hits, {misses} misses {span.said})")
     return first_reading(result, span)
-
-
-def first_reading(result: Result, span: Span) -> Result:
-    """A first reading that passes on counters since start-up is a warning saying so, never a silent pass."""
-    if span.first and result.status is Status.PASSED:
-        return replace(result, status=Status.WARNING,
-                       reason=f"{result.reason}; the change since this run is judged from the next run on")
-    return result
 
 
 @probe

@@ -8,14 +8,14 @@ import shlex
 import time
 from pathlib import Path
 
-from opsverify.checks import CheckError, probe
+from opsverify.checks import CheckError, combine, probe, show_size
 from opsverify.checks.configured_sql import one_statement
 from opsverify.checks.database import connection
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, warning
 from opsverify.spec.models.compliance import AccessReview, Document, LogRetention
 from opsverify.spec.models.hosts import Host
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, format_bytes
 
 DAY = 86400.0
 _REVIEWED = re.compile(r"last[ _-]?reviewed\W{0,8}(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
@@ -100,26 +100,44 @@ def _days(seconds: float) -> str:
 
 @probe
 def log_retention(retention: LogRetention, *, context: RunContext) -> Result:
-    """The oldest kept log file is at least min_days old, and none is older than max_days (by modification time)."""
+    """The oldest kept log file is at least min_days old, and none is older than max_days (by modification time);
+    with max_file_size, none is bigger (rotation by size works)."""
     from opsverify.checks import host as hosts  # testinfra is imported only when logs are checked
 
     machine = _machine(retention, context)
     directory, name = _find_arguments(retention.path)
     args = [directory, "-type", "f"] + (["-maxdepth", "1", "-name", name] if name else []) + \
-        ["-printf", r"%T@\t%p\n"]
+        ["-printf", r"%T@\t%s\t%p\n"]
     output = hosts.output(machine, "sh -c %s", "date +%s && find " + " ".join(shlex.quote(a) for a in args))
     lines = output.strip().splitlines()
     now = float(lines[0]) if lines and _number(lines[0]) else time.time()
-    files = sorted((float(stamp), path) for stamp, _, path in (ln.partition("\t") for ln in lines[1:])
-                   if _number(stamp))
-    where = f"{retention.path} on {machine.name}"
+    found = [ln.split("\t", 2) for ln in lines[1:]]
+    files = sorted((float(stamp), path) for stamp, _, path in (f for f in found if len(f) == 3) if _number(stamp))
+    sizes = {path: int(size) for _, size, path in (f for f in found if len(f) == 3) if size.isdigit()}
+    results = [_ages(retention, machine.name, files, now)]
+    if retention.max_files is not None:
+        results.append(grade("files kept", len(files), retention.max_files,
+                             said=f"{len(files)} log files are kept under {retention.path}"))
+    if sizes and (retention.max_file_size is not None or retention.warn_max_file_size is not None):
+        biggest = max(sizes, key=sizes.__getitem__)
+        results.append(grade("largest log file", sizes[biggest], retention.max_file_size,
+                             retention.warn_max_file_size, show=show_size, unit="B",
+                             evidence={"largest": biggest, "largest_size": format_bytes(sizes[biggest])},
+                             said=f"the largest log file under {retention.path}, {Path(biggest).name}, is "
+                                  f"{format_bytes(sizes[biggest])}"))
+    return combine(results, **results[0].evidence) if len(results) > 1 else results[0]
+
+
+def _ages(retention: LogRetention, host: str, files: list[tuple[float, str]], now: float) -> Result:
+    """The oldest and newest file's ages against min_days and max_days."""
+    where = f"{retention.path} on {host}"
     if not files:
         verdict = failed if retention.min_days is not None else passed
         return verdict(f"no log files are kept under {where}; {_window(retention)}", value=0, unit="days",
                        evidence={"path": retention.path, "files": 0})
     (oldest_at, oldest), (newest_at, newest) = files[0], files[-1]
     age = max(0.0, (now - oldest_at) / DAY)
-    evidence = {"path": retention.path, "host": machine.name, "files": len(files), "oldest": oldest,
+    evidence = {"path": retention.path, "host": host, "files": len(files), "oldest": oldest,
                 "oldest_age_days": round(age, 1), "newest": newest,
                 "newest_age_days": round(max(0.0, now - newest_at) / DAY, 1)}
     span = f"logs under {where} go back {_whole_days(age)} ({Path(oldest).name})"

@@ -10,10 +10,11 @@ them silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from opsverify.checks.previous import previous, seconds_since
 from opsverify.context import RunContext
+from opsverify.result import Result, Status
 from opsverify.spec.units import format_seconds
 
 
@@ -50,3 +51,11 @@ def since_previous(context: RunContext | None, now: dict[str, int], uptime: floa
         return Span(dict(now), seconds, said, False, past.run)
     return Span(dict(now), max(uptime, 1.0), f"since the server started {format_seconds(max(uptime, 1.0))} ago; a first "
                 "reading: no earlier archived run of this check to compare with", True)
+
+
+def first_reading(result: Result, span: Span) -> Result:
+    """A first reading that passes on counters since start-up is a warning saying so, never a silent pass."""
+    if span.first and result.status is Status.PASSED:
+        return replace(result, status=Status.WARNING,
+                       reason=f"{result.reason}; the change since this run is judged from the next run on")
+    return result

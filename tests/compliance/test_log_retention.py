@@ -82,3 +82,23 @@ def test_the_demo_break_purges_old_logs(tmp_path):
         env = load(running.env_path)
         result = log_retention(env.compliance.log_retention[0], context=context(env, tmp_path))
     assert result.status is Status.FAILED and "go back 30 days" in result.reason, result
+
+
+def test_a_log_that_rotation_no_longer_cuts_fails_on_its_size_and_too_many_kept_files_fail(tmp_path):
+    folder = tmp_path / "pm2-logs"
+    _logs(folder, 0, 1, 2, 3)
+    (folder / "app-0.log").write_text("live\n")  # the live log, just rotated
+    limits = "max_days: 8, max_file_size: 12MB, max_files: 4"
+    rotated = _check(tmp_path, folder, limits)
+    assert rotated.status is Status.PASSED, rotated.reason
+    assert rotated.reason == (f"logs under {folder} on web go back 3 days (app-3.log); keep at most 8 days | "
+                              f"4 log files are kept under {folder}; limit 4 | the largest log file under {folder}, "
+                              "app-0.log, is 5B; limit 12MB")
+    with open(folder / "app-0.log", "wb") as out:  # pm2-logrotate stopped: the live log grows past max_size
+        out.truncate(40 * 2**20)
+    _logs(folder / "..", 0)  # and one more file beside them is not deleted (retain not applied)
+    (tmp_path / "app-0.log").rename(folder / "app-9.log")
+    result = _check(tmp_path, folder, limits)
+    assert result.status is Status.FAILED
+    assert result.reason == (f"5 log files are kept under {folder}; limit 4 | the largest log file under {folder}, "
+                             "app-0.log, is 40.0MiB; limit 12MB")

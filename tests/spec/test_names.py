@@ -43,6 +43,7 @@ ONE_OF_EACH: dict[str, str] = {
     "aws.rds[]": "aws:\n  region: eu-west-1\n  rds: [{name: NAME, instance: shop-db}]\n",
     "aws.log_groups[]": "aws:\n  region: eu-west-1\n  log_groups: [{name: NAME, group: /ecs/shop, min_days: 30}]\n",
     "aws.ecr[]": "aws:\n  region: eu-west-1\n  ecr: [{name: NAME, repository: shop}]\n",
+    "aws.alarms.notify[]": "aws:\n  region: eu-west-1\n  alarms: {notify: [{name: NAME, protocol: email}]}\n",
     "loadtests.journeys[]": f"{LOADTESTS}  journeys: [{{name: NAME, steps: [{{get: /}}]}}]\n",
     "loadtests.journeys[].steps[]": f"{LOADTESTS}  journeys: [{{name: j, steps: [{{name: NAME, get: /}}]}}]\n",
     "notify[]": "notify:\n  - {name: NAME, webhook: 'https://hooks.example.com/x'}\n",

@@ -3,12 +3,11 @@ and, with `workers.release`, each started after the deployed release (else it st
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from opsverify.checks import CheckError, combine, plural, probe
+from opsverify.checks import combine, plural, probe
 from opsverify.checks.apps import host_of
-from opsverify.checks.host import output
+from opsverify.checks.host import modified_at, output, utc
 from opsverify.checks.host.processes import process_table
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, passed, skipped
@@ -47,17 +46,14 @@ def running(app: App, *, context: RunContext | None = None) -> Result:
 def _after_release(app: App, host: Host, pids: list[int]) -> Result:
     """Every worker started after the release's modification time (a symlink's own: when it was switched)."""
     release = app.workers.release or ""
-    found = output(host, "find %s -maxdepth 0 -printf '%%T@\\n'", release).strip()  # a symlink's own time
-    if not found:
-        raise CheckError(f"cannot read the time of {release} on {host.name}")
-    released = float(found)
+    released = modified_at(host, release)
     started = _started(host, pids)
     stale = sorted((at, pid) for pid, at in started.items() if at < released - SLACK)
-    when = f"the release of {_utc(released)} ({release})"
-    evidence = {"release": release, "released": _utc(released),
-                "started": {pid: _utc(at) for pid, at in sorted(started.items())}}
+    when = f"the release of {utc(released)} ({release})"
+    evidence = {"release": release, "released": utc(released),
+                "started": {pid: utc(at) for pid, at in sorted(started.items())}}
     if stale:
-        named = ", ".join(f"pid {pid} started {_utc(at)}" for at, pid in stale[:NAMED])
+        named = ", ".join(f"pid {pid} started {utc(at)}" for at, pid in stale[:NAMED])
         more = f", and {len(stale) - NAMED} more" if len(stale) > NAMED else ""
         hint = f": restart them ({RESTART[app.framework]})" if app.framework in RESTART else ": restart them"
         return failed(f"{plural(len(stale), 'queue worker')} on {host.name} started before {when}, so still "
@@ -79,8 +75,3 @@ def _started(host: Host, pids: list[int]) -> dict[int, float]:
         after = line[line.rindex(")") + 2:].split()
         started[int(line.split()[0])] = float(now) - (float(uptime) - int(after[19]) / int(ticks))
     return started
-
-
-def _utc(epoch: float) -> str:
-    """Seconds since the epoch as `2026-12-07 10:05:00Z`."""
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")

@@ -118,6 +118,11 @@ def alarms(env: Environment) -> list[Target]:
     return [Target(env.aws, "cloudwatch", env.aws.alarms.prefix or "alarms", env.aws.alarms)]
 
 
+def alarm_routes(env: Environment) -> list[Target]:
+    """The alarms item again, where it names alarms that must exist or where alarms must notify."""
+    return [t for t in alarms(env) if env.aws and env.aws.alarms and (env.aws.alarms.expect or env.aws.alarms.notify)]
+
+
 def target_groups(env: Environment) -> list[Target]:
     """One item per load balancer target group."""
     return [Target(env.aws, "elbv2", name) for name in env.aws.target_groups] if env.aws else []

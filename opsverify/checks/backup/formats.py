@@ -20,23 +20,27 @@ from typing import Any
 
 import yaml
 
-from opsverify.checks.backup import pgcustom
+from opsverify.checks import plural
+from opsverify.checks.backup import mongoarchive, pgcustom
 from opsverify.checks.backup.streams import (CHUNK, Corrupt, Peek, Reader, Tail, compression, content,
                                              decompressed, encryption)
 from opsverify.spec.units import format_bytes
 
 KINDS = {  # content kind -> (article, noun)
     "pg_custom": ("a", "pg_dump custom-format archive"), "pg_dump": ("", "plain pg_dump SQL"),
+    "mongodump": ("a", "mongodump archive"),
     "mysqldump": ("", "mysqldump SQL"), "sqlite_sql": ("a", "SQLite .dump script"),
     "sqlite": ("a", "SQLite database"), "tar": ("a", "tar archive"), "zip": ("a", "zip archive"),
     "text": ("", "text"), "binary": ("", "unrecognised binary data"), "encrypted": ("", "encrypted data"),
 }
 ACCEPTS = {  # declared format -> content kinds it may hold
-    "pg_dump": {"pg_dump", "text"}, "pg_custom": {"pg_custom"}, "mysqldump": {"mysqldump", "text"},
+    "pg_dump": {"pg_dump", "text"}, "pg_custom": {"pg_custom"}, "mongodump": {"mongodump"},
+    "mysqldump": {"mysqldump", "text"},
     "sqlite": {"sqlite", "sqlite_sql"}, "tar": {"tar"}, "zip": {"zip"},
     "json": {"text"}, "yaml": {"text"}, "ini": {"text"},
 }
 PARSED = ("json", "yaml", "ini")  # text formats verified by parsing them (in Python, wherever the file is)
+READ_HERE = (*PARSED, "mongodump")  # formats no tool on a host can check: streamed here, wherever the file is
 MAX_PARSED = 64 << 20  # bytes of JSON or ini held to parse them (YAML is parsed as a stream)
 TRAILERS = {
     "pg_dump": (re.compile(rb"-- PostgreSQL database (cluster )?dump complete"),
@@ -223,6 +227,17 @@ def _pg_custom(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[st
              "toc_entries": archive.entries, "data_blocks": archive.blocks})
 
 
+def _mongodump(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
+    """Walk the whole mongodump archive: every collection's documents and its end."""
+    archive = mongoarchive.walk(Reader(data))
+    documents = sum(archive.documents.values())
+    counts = ", ".join(f"{name}: {count}" for name, count in sorted(archive.documents.items())[:10])
+    return (f"mongodump archive of MongoDB {archive.server_version or '?'}: {plural(len(archive.documents), 'collection')}, "
+            f"{plural(documents, 'document')} ({format_bytes(archive.data_bytes)}), every collection complete ({counts})",
+            {"server_version": archive.server_version, "tool_version": archive.tool_version,
+             "documents": dict(sorted(archive.documents.items())[:50])})
+
+
 def _tar(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
     """Every member's header and data, then the end-of-archive marker (two zero blocks)."""
     tail = Tail(data, 1024)
@@ -295,5 +310,5 @@ def _seekable(data: Iterable[bytes], path: str | None) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-_READERS = {"gzip": _only_layers, "pg_custom": _pg_custom, "tar": _tar, "zip": _zip, "sqlite": _sqlite,
+_READERS = {"gzip": _only_layers, "pg_custom": _pg_custom, "mongodump": _mongodump, "tar": _tar, "zip": _zip, "sqlite": _sqlite,
             "json": _json, "yaml": _yaml, "ini": _ini}

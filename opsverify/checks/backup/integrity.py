@@ -18,7 +18,7 @@ def examine(store: Store, file: BackupFile, backup: Backup) -> formats.Finding:
     parsed text formats); an encrypted one is decrypted here, so its key never leaves this machine."""
     if backup.encryption != "none":
         return _decrypted(store, file, backup)
-    if isinstance(store, HostStore) and backup.format not in formats.PARSED:
+    if isinstance(store, HostStore) and backup.format not in formats.READ_HERE:
         return remote.inspect(store, file, backup.format)
     local = file.path if isinstance(store, LocalStore) else None
     return formats.inspect(store.chunks(file), backup.format, local)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import math
@@ -92,6 +93,20 @@ def output(host: Host, command: str, *args: str, limit: float | None = None) -> 
 def _shown(command: str, args: tuple[str, ...]) -> str:
     """The command as it was run, for a reason."""
     return command % args if args else command
+
+
+def modified_at(host: Host, path: str) -> float:
+    """When a file (a symlink's own time: when it was switched) last changed, in seconds since the epoch, on the
+    host's clock; CheckError when it cannot be read."""
+    found = output(host, "find %s -maxdepth 0 -printf '%%T@\\n'", path).strip()
+    if not found:
+        raise CheckError(f"cannot read the time of {path} on {host.name}")
+    return float(found)
+
+
+def utc(epoch: float) -> str:
+    """Seconds since the epoch as `2026-12-07 10:05:00Z`."""
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def percent(share: float) -> str:

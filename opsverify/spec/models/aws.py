@@ -88,11 +88,25 @@ class RdsInstance(Listed):
         return self.instance
 
 
+class AlarmRoute(Listed):
+    """Alarms that must reach people by one kind of SNS subscription (email, sms, https, lambda, ...)."""
+
+    protocol: Literal["email", "email-json", "sms", "https", "http", "lambda", "sqs", "firehose", "application"]
+    alarms: tuple[str, ...] = ()  # these alarms; empty: every alarm watched (under the prefix, not ignored)
+
+    @property
+    def own_id(self) -> str:
+        """The subscription protocol the alarms must reach."""
+        return self.protocol
+
+
 class Alarms(Entry):
-    """The CloudWatch alarms that must not be in ALARM."""
+    """The CloudWatch alarms that must not be in ALARM, the ones that must exist, and where they must notify."""
 
     prefix: str | None = None  # only alarms whose names start with this; None: every alarm
     ignore: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()  # alarms that must exist (the runbook's P1 conditions)
+    notify: tuple[AlarmRoute, ...] = ()  # each alarm's actions on, reaching a confirmed subscription of the protocol
 
 
 class SecurityGroups(Entry):

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.types import BackupPath, Count, DurationT, Name, RatioT, RegexT, ScratchUrlT, SecretT, SizeT
 
-BackupFormat = Literal["pg_dump", "pg_custom", "mysqldump", "sqlite", "tar", "zip", "gzip", "json", "yaml", "ini",
+BackupFormat = Literal["pg_dump", "pg_custom", "mongodump", "mysqldump", "sqlite", "tar", "zip", "gzip", "json", "yaml", "ini",
                        "file", "opaque"]
 
 

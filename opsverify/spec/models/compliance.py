@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from opsverify.spec.models.common import Entry, Listed, located
-from opsverify.spec.types import Count, DurationT, Name, RatioT
+from opsverify.spec.types import Count, DurationT, Name, RatioT, SizeT
 
 
 class AccessReview(Entry):
@@ -35,7 +35,7 @@ class Document(Listed):
 
 
 class LogRetention(Listed):
-    """Logs kept at least `min_days` and at most `max_days`."""
+    """Logs kept at least `min_days` and at most `max_days`, no file bigger than `max_file_size`."""
 
     path: str
     host: Name | None = None  # a name from `hosts`; None: the local machine
@@ -43,6 +43,9 @@ class LogRetention(Listed):
     warn_min_days: Count | None = None
     max_days: Count | None = None
     warn_max_days: Count | None = None
+    max_file_size: SizeT | None = None  # rotation by size (pm2-logrotate max_size, logrotate maxsize) works
+    warn_max_file_size: SizeT | None = None
+    max_files: Count | None = None  # files kept (pm2-logrotate retain, logrotate rotate): rotated ones are deleted
 
     @model_validator(mode="after")
     def _sane(self) -> LogRetention:

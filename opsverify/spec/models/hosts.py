@@ -138,19 +138,24 @@ class HostLog(Item):
 
 
 class Pm2(Model):
-    """Apps run by PM2 on the host: online, restarted at most `max_restarts` times, using at most `max_memory`."""
+    """Apps run by PM2 on the host: online, restarted at most `max_restarts` times since the previous run, started
+    after the release, using at most `max_memory`, growing at most `max_memory_growth` a day."""
 
     apps: tuple[str, ...] = ()  # must be online; empty: every app PM2 knows
-    max_restarts: Count | None = None  # PM2's restart counter of each app
+    max_restarts: Count | None = None  # restarts of each app since the previous archived run (PM2's counter's change)
     warn_max_restarts: Count | None = None
     max_memory: SizeT | None = None  # each app's memory (RSS) as PM2 reports it (`monit.memory` of `pm2 jlist`)
     warn_max_memory: SizeT | None = None
+    max_memory_growth: SizeT | None = None  # per day, since the previous archived run of the same process (a leak)
+    warn_max_memory_growth: SizeT | None = None
+    release: str | None = None  # a file each deploy rewrites (.git/ORIG_HEAD): every app must start after it
     home: str | None = None  # PM2_HOME; default the connecting user's ~/.pm2
 
     @property
     def limits_memory(self) -> bool:
-        """Whether max_memory or warn_max_memory is set."""
-        return self.max_memory is not None or self.warn_max_memory is not None
+        """Whether a memory limit or a memory growth limit (or a warn_ twin) is set."""
+        return any(v is not None for v in (self.max_memory, self.warn_max_memory, self.max_memory_growth,
+                                           self.warn_max_memory_growth))
 
 
 class HostContainers(Model):
