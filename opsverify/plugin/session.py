@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import hashlib
 import shutil
-import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +16,8 @@ from opsverify.controls import roll_up
 from opsverify.plugin import options
 from opsverify.plugin.probes import ProbePool
 from opsverify.plugin.waivers import Waivers
-from opsverify.spec import Environment, SpecError, load
+from opsverify.spec import Environment, SpecError
+from opsverify.spec.loader import load_hashed
 
 if TYPE_CHECKING:
     from opsverify.demo import Demo
@@ -33,6 +31,7 @@ class Run:
 
     env_path: Path
     environment: Environment
+    env_sha256: str  # of the bytes the environment was loaded from, not of the file as it is at the end
     demo: Demo | None
     reports: Path
     archive: bool
@@ -47,11 +46,9 @@ class Run:
     exempt: int = 0  # failed tests below fail_on
     notes: list[str] = field(default_factory=list)  # warnings about the run itself (waivers, the gate)
     after: list[str] = field(default_factory=list)  # what happened after archiving (index, notifications)
-
-    @property
-    def env_sha256(self) -> str:
-        """SHA-256 of the environment file as it was read."""
-        return hashlib.sha256(self.env_path.read_bytes()).hexdigest()
+    reports_written: dict[str, Path] = field(default_factory=dict)  # report.html, junit.xml -> where pytest writes it
+    staging: Path | None = None  # where pytest writes the reports the user did not place, before they are archived
+    archive_error: str | None = None  # why the archive could not take this run (exit status 6)
 
     def context(self, nodeid: str) -> RunContext:
         """What a check of test `nodeid` may know about this run."""
@@ -70,8 +67,10 @@ class Run:
         return self.environment.environment
 
     def close(self) -> None:
-        """Stop probes and the demo, and remove the demo's scratch folder."""
+        """Stop probes and the demo, and remove the demo's and the reports' scratch folders."""
         self.pool.close()
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
         if self.demo is not None:
             self.demo.stop()
             shutil.rmtree(self.demo.state_dir, ignore_errors=True)
@@ -87,13 +86,13 @@ def open_run(config: pytest.Config) -> Run:
         running_demo = demo.start(Path(tempfile.mkdtemp(prefix="opsverify-demo-")))
         path = running_demo.env_path
     try:
-        environment = load(path)
+        environment, digest = load_hashed(path)
     except SpecError as exc:
         if running_demo is not None:
             running_demo.stop()
         raise pytest.UsageError(str(exc)) from None
     archive = not (config.option.collectonly or config.getoption("opsv_no_archive"))
-    run = Run(path, environment, running_demo, options.reports_dir(config), archive, label=label(config),
+    run = Run(path, environment, digest, running_demo, options.reports_dir(config), archive, label=label(config),
               fail_on=fail_on)
     zone = environment.schedule.zone if environment.schedule else None
     run.waivers = Waivers(environment.waivers, run.started.astimezone(zone).date())
@@ -103,16 +102,3 @@ def open_run(config: pytest.Config) -> Run:
 def label(config: pytest.Config) -> str:
     """The marker expression this run selected ("daily", "smoke"), or "all"."""
     return config.option.markexpr or "all"
-
-
-def operator() -> str:
-    """Who ran the checks (the login name)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def host() -> str:
-    """The machine the checks ran from."""
-    return socket.gethostname()

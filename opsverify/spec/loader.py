@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path as FilePath
@@ -16,16 +18,22 @@ from opsverify.spec.yamlfile import parse
 
 def load(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Environment:
     """Read and validate an environment file; SpecError (never a traceback) when it cannot be used."""
+    return load_hashed(path, environ)[0]
+
+
+def load_hashed(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> tuple[Environment, str]:
+    """load(), and the SHA-256 of the very bytes it read (a run records those, whatever happens to the file later)."""
     source = str(path)
     try:
-        text = FilePath(path).read_text(encoding="utf-8")
+        data = FilePath(path).read_bytes()
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()  # decoded as read_text() would
     except FileNotFoundError:
         raise SpecError([Problem(source, None, "", "the file does not exist")]) from None
     except UnicodeDecodeError as exc:
         raise SpecError([Problem(source, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
     except OSError as exc:
         raise SpecError([Problem(source, None, "", f"cannot be read: {exc.strerror or exc}")]) from None
-    return loads(text, source=source, environ=environ)
+    return loads(text, source=source, environ=environ), hashlib.sha256(data).hexdigest()
 
 
 def loads(text: str, source: str = "<string>", environ: Mapping[str, str] | None = None) -> Environment:
