@@ -11,11 +11,11 @@ from opsverify.archive import nofollow
 from opsverify.archive.index import INDEX
 from opsverify.archive.manifest import LOCK, MANIFEST
 from opsverify.archive.runs import MONTH, RUN, new_run_folder
+from opsverify.checks.uptime import FOLDER as UPTIME  # <environment>/uptime/, written by `opsverify watch`
 from opsverify.spec.units import format_bytes
 
 FLOOR = 2 * 1024 * 1024  # free bytes a run needs at least
 GROWTH = 2  # ... or this many times the environment's previous run
-UPTIME = "uptime"  # <environment>/uptime/, written by `opsverify watch`
 
 
 class Unusable(Exception):
