@@ -12,7 +12,7 @@ from redis.retry import Retry
 
 from opsverify.checks import CheckError, combine, milliseconds, probe, show_seconds, timeout_of
 from opsverify.checks.trust import bundle
-from opsverify.result import Result, grade, passed, skipped
+from opsverify.result import Result, error, grade, passed
 from opsverify.spec.models.health import Cache
 
 _INFO = ("redis_version", "used_memory_human", "role")
@@ -22,7 +22,7 @@ _INFO = ("redis_version", "used_memory_human", "role")
 def ping(cache: Cache) -> Result:
     """PING round trip (median of 5 after connecting) against max_latency/warn_max_latency."""
     if urlsplit(cache.url.reveal()).scheme.lower() == "memcached":
-        return skipped("memcached is not supported yet")
+        return error(f"{cache.url} is memcached, which opsverify cannot read yet: not checked")
     client = connect(cache)
     try:
         start = time.perf_counter()

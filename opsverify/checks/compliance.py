@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from opsverify.checks import CheckError, probe
+from opsverify.checks.configured_sql import one_statement
 from opsverify.checks.database import connection
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, warning
@@ -28,7 +29,7 @@ def access_review(review: AccessReview, *, context: RunContext) -> Result:
     if db is None:
         raise CheckError(f"access review: there is no database named {review.database!r}")
     with connection(db) as conn:
-        rows = conn.exec_driver_sql(review.sql).fetchall()
+        rows = one_statement(conn, review.sql)
     found = sorted({str(row[0]).strip() for row in rows if row and row[0] is not None and str(row[0]).strip()})
     approved = {a.strip().lower() for a in review.approved}
     unapproved = [who for who in found if who.lower() not in approved]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -18,10 +19,10 @@ from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, s
                               target_key, timeout_of)
 from opsverify.checks.trust import client_context
 from opsverify.load.histogram import nearest_rank
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
 from opsverify.spec.secret import MASK, reveal
-from opsverify.spec.units import Ratio, format_percent
+from opsverify.spec.units import Duration, Ratio, format_percent, format_seconds
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
 EXCERPT = 300
@@ -93,8 +94,7 @@ def response(endpoint: Endpoint) -> Result:
     if not expect.accepts(code):
         results = [failed(f"{answered}; expected {_expected(expect)}", value=code)]
     else:
-        results = [passed(answered, value=code)]
-        results += [failed(problem) for problem in _content_problems(expect, answer.body)]
+        results = [passed(answered, value=code)] + _content(expect, answer.body)
     results.append(grade("response time", answer.elapsed, expect.max_time, expect.warn_max_time,
                          show=show_seconds, unit="s"))
     result = combine(results, **_evidence(answer))
@@ -174,19 +174,55 @@ def _expected(expect: Expect) -> str:
     return " or ".join(str(code) for code in codes)
 
 
-def _content_problems(expect: Expect, body: bytes) -> list[str]:
-    """What the body lacks: the `contains` text, JSON, or expected JSON values."""
+def _content(expect: Expect, body: bytes) -> list[Result]:
+    """What the body lacks (the `contains` text, JSON, expected JSON values) as failures; the age of its JSON
+    timestamps (`json_age`)."""
     problems = []
     text = body.decode(errors="replace")
     if expect.contains is not None and expect.contains not in text:
         problems.append(f"body does not contain {expect.contains!r}")
-    if expect.json_:
+    keys = [*(expect.json_ or {}), *(expect.json_age or {})]
+    if not keys:
+        return [failed(problem) for problem in problems]
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return [failed(problem) for problem in problems + [f"body is not JSON; expected keys {', '.join(keys)}"]]
+    problems += _json_problems(document, expect.json_ or {}, "")
+    now = dt.datetime.now(dt.timezone.utc)
+    ages = [_json_age(key, lookup(document, key), limit, now) for key, limit in (expect.json_age or {}).items()]
+    return [failed(problem) for problem in problems] + ages
+
+
+def _json_age(key: str, got: Any, limit: Duration, now: dt.datetime) -> Result:
+    """A JSON timestamp (ISO 8601, a time without a zone read as UTC; or seconds or milliseconds since the epoch)
+    no older than `limit`; missing is an error, unreadable a failure."""
+    if got is MISSING or got is None:
+        return error(f"JSON key {key} is {'missing' if got is MISSING else 'null'}: the age of the data cannot "
+                     "be judged")
+    when = _timestamp(got)
+    if when is None:
+        return failed(f"JSON key {key} is {_short(got)}, not a timestamp: the age of the data cannot be judged")
+    age = max(0.0, (now - when).total_seconds())
+    said = f"JSON key {key} is {when:%Y-%m-%d %H:%M:%S}Z, {format_seconds(age)} old"
+    return grade(f"age of {key}", age, limit, show=show_seconds, unit="s", said=said)
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """An ISO 8601 text or epoch number as an aware UTC datetime, else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value  # milliseconds since the epoch are 13 digits
         try:
-            document = json.loads(text)
-        except ValueError:
-            return problems + [f"body is not JSON; expected keys {', '.join(expect.json_)}"]
-        problems += _json_problems(document, expect.json_, "")
-    return problems
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
 
 
 def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, archiving, html, markers, options, outcome, record, terminal
+from opsverify.plugin import aftermath, archiving, feeds, html, markers, options, outcome, record, restart, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, open_run
 from opsverify.plugin.waivers import terms
@@ -22,14 +22,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add(parser)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
+    """The earliest hook, before output is captured: restart pytest if `--env FILE` hid the checkout's pytest.ini."""
+    restart.if_spaced(early_config)
+    return (yield)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARK}(spec): an opsverify check over environment items (use opsverify.check)")
     config.addinivalue_line("filterwarnings", WARNING_FILTER)
     markers.register(config)
-    options.refuse_stray_rootdir(config)
     if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
         return
+    feeds.configure(config)
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
@@ -194,6 +201,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[
         session.exitstatus = aftermath.exit_status(run, session.exitstatus, session.testsfailed)
     if run is not None and not session.config.option.collectonly:
         session.exitstatus = archiving.finish(run, session.config, session.exitstatus, unwritten)
+    if run is not None:
+        feeds.publish(run, session)  # after the archive: a Pushgateway that does not answer cannot hold it back
     return outcome_
 
 

@@ -16,8 +16,7 @@ from opsverify.controls import roll_up
 from opsverify.plugin import options
 from opsverify.plugin.probes import ProbePool
 from opsverify.plugin.waivers import Waivers
-from opsverify.spec import Environment, SpecError
-from opsverify.spec.loader import load_hashed
+from opsverify.spec import Environment, SpecError, load
 
 if TYPE_CHECKING:
     from opsverify.demo import Demo
@@ -31,7 +30,6 @@ class Run:
 
     env_path: Path
     environment: Environment
-    env_sha256: str  # of the bytes the environment was loaded from, not of the file as it is at the end
     demo: Demo | None
     reports: Path
     archive: bool
@@ -49,6 +47,11 @@ class Run:
     reports_written: dict[str, Path] = field(default_factory=dict)  # report.html, junit.xml -> where pytest writes it
     staging: Path | None = None  # where pytest writes the reports the user did not place, before they are archived
     archive_error: str | None = None  # why the archive could not take this run (exit status 6)
+
+    @property
+    def env_sha256(self) -> str:
+        """SHA-256 of the bytes the environment was loaded from, not of the file as it is at the end."""
+        return self.environment.source_sha256 or ""
 
     def context(self, nodeid: str) -> RunContext:
         """What a check of test `nodeid` may know about this run."""
@@ -86,13 +89,13 @@ def open_run(config: pytest.Config) -> Run:
         running_demo = demo.start(Path(tempfile.mkdtemp(prefix="opsverify-demo-")))
         path = running_demo.env_path
     try:
-        environment, digest = load_hashed(path)
+        environment = load(path)
     except SpecError as exc:
         if running_demo is not None:
             running_demo.stop()
         raise pytest.UsageError(str(exc)) from None
     archive = not (config.option.collectonly or config.getoption("opsv_no_archive"))
-    run = Run(path, environment, digest, running_demo, options.reports_dir(config), archive, label=label(config),
+    run = Run(path, environment, running_demo, options.reports_dir(config), archive, label=label(config),
               fail_on=fail_on)
     zone = environment.schedule.zone if environment.schedule else None
     run.waivers = Waivers(environment.waivers, run.started.astimezone(zone).date())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from typing import Any
@@ -10,7 +11,7 @@ from opsverify.checks.http import latency_sla, response
 from opsverify.result import Status
 from opsverify.spec.models.health import Endpoint
 from tests.support.fixtures import TlsSites
-from tests.support.http_server import HttpServer
+from tests.support.http_server import HttpServer, Reply
 from tests.support.items import item
 from tests.support.net import LOOPBACK, free_port
 from tests.support.tls_server import Pki
@@ -178,3 +179,40 @@ def test_latency_sla_on_a_hanging_server_is_an_error_within_the_timeout(hanging_
 def test_latency_sla_without_sla_is_skipped(web: HttpServer) -> None:
     result = latency_sla(endpoint(web.url("/health")))
     assert (result.status, result.reason) == (Status.SKIPPED, "no sla set")
+
+
+def analytics(state: dict[str, Any]) -> HttpServer:
+    """A Frappe-like analytics API answering {"message": {...}} with whatever `state` holds at the time."""
+    return HttpServer({"/api/method/analytics": lambda _request: Reply(200, {"message": dict(state)})})
+
+
+def test_json_age_passes_fresh_data_and_fails_data_older_than_its_limit() -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    state: dict[str, Any] = {"last_updated": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S.%f}", "members": 412}
+    with analytics(state) as server:
+        item_ = endpoint(server.url("/api/method/analytics"), expect={"json_age": {"message.last_updated": "6h"}})
+        fresh = response(item_)
+        assert fresh.status is Status.PASSED, fresh.reason
+        assert re.search(r"\| JSON key message.last_updated is \S+ \S+Z, (59m|60m|1h) old; limit 6h \|", fresh.reason), \
+            fresh.reason
+        stale = now - dt.timedelta(hours=8, minutes=2)
+        state["last_updated"] = stale.isoformat()  # with its zone: +00:00
+        old = response(item_)
+    assert old.status is Status.FAILED
+    assert old.reason == f"JSON key message.last_updated is {stale:%Y-%m-%d %H:%M:%S}Z, 8h old; limit 6h"
+
+
+def test_json_age_on_an_unreadable_timestamp_fails_and_on_a_missing_one_is_an_error() -> None:
+    state: dict[str, Any] = {"last_updated": "yesterday"}
+    with analytics(state) as server:
+        item_ = endpoint(server.url("/api/method/analytics"), expect={"json_age": {"message.last_updated": "6h"}})
+        unreadable = response(item_)
+        del state["last_updated"]
+        missing = response(item_)
+        state["last_updated"] = int(time.time() * 1000) - 3_600_000  # milliseconds since the epoch: 1h ago
+        epoch = response(item_)
+    assert (unreadable.status, unreadable.reason) == (Status.FAILED, "JSON key message.last_updated is 'yesterday', "
+                                                      "not a timestamp: the age of the data cannot be judged")
+    assert (missing.status, missing.reason) == (Status.ERROR, "JSON key message.last_updated is missing: the age "
+                                                "of the data cannot be judged")
+    assert epoch.status is Status.PASSED, epoch.reason

@@ -75,11 +75,21 @@ def test_a_query_that_is_not_one_number_is_an_error(shop: Path) -> None:
         "{name: bad-sql, database: main, sql: 'SELECT FROM nowhere', min: 1}"))
     assert [r.status for r in results] == [Status.ERROR] * 5
     assert [r.reason for r in results[:4]] == [
-        "the query of null-rate returned NULL (no rows to compute it from?)",
+        "the query of null-rate returned NULL (no rows to compute it from?); set missing: zero if none means 0",
         "the SQL of many-rows returned 2+ rows; a metric needs one row with one number",
         "the SQL of two-columns returned 2 columns; a metric needs one row with one number",
         "the query of text returned 'n/a', not a number"]
     assert "syntax error" in results[4].reason
+
+
+def test_no_value_is_zero_only_where_the_item_says_missing_zero(shop: Path) -> None:
+    _, (null, no_row) = run(sql_metrics(
+        f"sqlite:///{shop}",
+        "{name: refunds, database: main, sql: 'SELECT sum(id) FROM payments WHERE 0', max: 3, missing: zero}",
+        "{name: last-refund, database: main, sql: 'SELECT id FROM payments WHERE 0', max: 3, missing: zero}"))
+    assert (null.status, null.reason, null.value) == (Status.PASSED, "refunds is 0; max 3", 0)
+    assert (no_row.status, no_row.reason) == (Status.PASSED, "last-refund is 0; max 3")
+    assert no_row.evidence["source"] == "SQL on main (no row, counted as 0: missing: zero)"
 
 
 def test_the_sql_runs_read_only_on_postgres() -> None:
@@ -114,18 +124,21 @@ def test_promql_against_a_real_prometheus(prometheus: PrometheusServer) -> None:
     assert re.fullmatch(r"the query of gc-pauses returned \d+ series \(aggregate them, e.g. with sum\(\) or max\(\)\)",
                         series.reason), series.reason
     assert absent.status is Status.ERROR
-    assert absent.reason == "the query of five-hundreds returned 0 series (no data; append `or vector(0)` if " \
-                            "none means zero)"
+    assert absent.reason == "the query of five-hundreds returned 0 series (no data; set missing: zero if none " \
+                            "means 0)"
     assert bad.status is Status.ERROR
     assert bad.reason.startswith("Prometheus rejected the query (bad_data): invalid parameter \"query\": "), bad.reason
 
 
 def test_promql_scalars_and_or_vector_zero(prometheus: PrometheusServer) -> None:
-    _, (scalar, zero) = run(promql(
+    _, (scalar, zero, said) = run(promql(
         prometheus.url, "name: answer, query: 'scalar(vector(42))', min: 40, max: 50",
-        "name: none-means-zero, query: 'sum(rate(nginx_http_requests_total[5m])) or vector(0)', max: 0"))
+        "name: none-means-zero, query: 'sum(rate(nginx_http_requests_total[5m])) or vector(0)', max: 0",
+        "name: said-zero, query: 'sum(rate(nginx_http_requests_total[5m]))', max: 0, missing: zero"))
     assert scalar.reason == "answer is 42; min 40, max 50"
     assert zero.status is Status.PASSED and zero.value == 0
+    assert (said.status, said.value) == (Status.PASSED, 0)
+    assert said.evidence["source"] == "PromQL (no series, counted as 0: missing: zero)"
 
 
 def test_prometheus_down_is_an_error_and_credentials_stay_hidden() -> None:

@@ -85,16 +85,19 @@ class Target:
 
 
 def ecs_services(env: Environment) -> list[Target]:
-    """One item per listed ECS service (`shop-prod/web`), or per cluster (`shop-prod`) that lists none."""
+    """One item per listed ECS service (`shop-prod/web`), or per cluster (`shop-prod`) that lists none.
+
+    A cluster entry's `name`, when given, stands for the cluster in these ids.
+    """
     if env.aws is None:
         return []
-    return [Target(env.aws, "ecs", f"{c.cluster}/{s}" if s else c.cluster, c, s)
+    return [Target(env.aws, "ecs", f"{c.name}/{s}" if s else c.name, c, s)
             for c in env.aws.ecs for s in (c.services or (None,))]
 
 
 def rds_instances(env: Environment) -> list[Target]:
     """One item per RDS instance."""
-    return [Target(env.aws, "rds", i.instance, i) for i in env.aws.rds] if env.aws else []
+    return [Target(env.aws, "rds", i.name, i) for i in env.aws.rds] if env.aws else []
 
 
 def rds_rpo(env: Environment) -> list[Target]:

@@ -12,7 +12,7 @@ from opsverify.checks.db import dialect_rows, family, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.checks.previous import previous, seconds_since
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped, warning
 from opsverify.spec.models.health import Database
 from opsverify.spec.units import format_bytes
 
@@ -86,12 +86,13 @@ def growth(db: Database, *, context: RunContext | None = None) -> Result:
     evidence: dict[str, Any] = {"sizes": sizes, "measure": measure}
     past = previous(context, "sizes")
     if past is None or past.entry["evidence"].get("measure") != measure:
-        return skipped(f"no earlier archived run of this check to compare {len(sizes)} table sizes with; "
-                       "they are recorded for the next run", evidence=evidence)
+        return warning(f"a first reading: no earlier archived run of this check to compare {len(sizes)} table sizes "
+                       "with; they are recorded for the next run", evidence=evidence)
     before = past.entry["evidence"]["sizes"]
     grown = {name: size / before[name] - 1 for name, size in sizes.items() if before.get(name)}
     if not grown:
-        return skipped("no table of the earlier run is left to compare with", evidence=evidence)
+        return error("no table of the earlier run is left to compare with: the growth cannot be judged",
+                     evidence=evidence)
     name = max(grown, key=lambda n: grown[n])
     show = format_bytes if measure == "bytes" else (lambda v: f"{v:g} rows")
     days = seconds_since(context, past) / 86400 if context else 0.0

@@ -71,7 +71,16 @@ def matches(entry: OnHost) -> Result:
                              evidence=evidence(tally)))
     if log.min is not None or log.warn_min is not None:
         results.append(_at_least(log, tally))
-    return combine(results)
+    result = combine(results)
+    return replace(result, reason=result.reason + silent(log, tally)) if tally.count == 0 else result
+
+
+def silent(log: HostLog, tally: Tally) -> str:
+    """"; nothing at all was written to it in the last 24h (last written …)" when the window has no line at all."""
+    if tally.last_written is None or tally.clock is None or tally.last_written >= tally.clock.now - log.window:
+        return ""
+    last = tally.clock.wall(tally.last_written, "%Y-%m-%d %H:%M")
+    return f"; nothing at all was written to {log.path} in the last {log.window} (last written {last})"
 
 
 def _at_least(log: HostLog, tally: Tally) -> Result:

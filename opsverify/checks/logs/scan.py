@@ -127,6 +127,7 @@ class Tally:
     usual: int = 0  # with a volume: matching lines in the usual period before its window
     oldest: float | None = None  # the earliest time read (a line's, or a file's last write where the scan stopped)
     clock: Clock | None = None  # the host's now and zone the scan used
+    last_written: float | None = None  # the newest modification time of the log's files
 
 
 class Scan:
@@ -151,6 +152,7 @@ class Scan:
         files = self.source.files(path)
         if not files:
             raise CheckError(f"{path} does not exist")
+        self.tally.last_written = max(f.mtime for f in files)
         try:
             for file in files:
                 if file.mtime < self.horizon:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from opsverify.spec.models.common import Entry, located
+from opsverify.spec.models.common import Entry, Listed, located
 from opsverify.spec.types import Count, DurationT, Name, RatioT
 
 
@@ -21,7 +21,7 @@ class AccessReview(Entry):
         return self.database
 
 
-class Document(Entry):
+class Document(Listed):
     """A document that must have been reviewed recently ('Last reviewed: YYYY-MM-DD', else the file time)."""
 
     path: str
@@ -29,12 +29,12 @@ class Document(Entry):
     warn_max_age: DurationT | None = None
 
     @property
-    def name(self) -> str:
-        """The test id: the document's path."""
+    def own_id(self) -> str:
+        """The document's path."""
         return self.path
 
 
-class LogRetention(Entry):
+class LogRetention(Listed):
     """Logs kept at least `min_days` and at most `max_days`."""
 
     path: str
@@ -54,8 +54,8 @@ class LogRetention(Entry):
         return self
 
     @property
-    def name(self) -> str:
-        """The test id: `web1:/var/log/app`."""
+    def own_id(self) -> str:
+        """`web1:/var/log/app`."""
         return located(self.host, self.path)
 
 

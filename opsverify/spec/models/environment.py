@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from opsverify.spec.models.apps import App
 from opsverify.spec.models.aws import Aws
@@ -18,7 +18,7 @@ from opsverify.spec.models.notify import Notify, Waiver
 from opsverify.spec.models.pages import Page
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.models.security import Security
-from opsverify.spec.types import NAME_PATTERN, DurationT
+from opsverify.spec.types import FolderName, TimeoutT
 from opsverify.spec.units import Duration
 
 
@@ -26,14 +26,14 @@ class Defaults(Model):
     """Values every item inherits unless it sets its own."""
 
     severity: Severity = "P2"
-    timeout: DurationT = Field(default=Duration(10.0, "10s"), gt=0)
+    timeout: TimeoutT = Field(default=Duration(10.0, "10s"), gt=0)
     ca_file: str | None = None  # extra trusted CAs (PEM), for every item that talks TLS
 
 
 class Environment(Model):
     """One environment (production, staging, the demo): what runs there and what healthy means."""
 
-    environment: str = Field(pattern=NAME_PATTERN)
+    environment: FolderName  # names the environment's folder in the archive
     description: str = ""
     production: bool = False
     defaults: Defaults = Defaults()
@@ -56,3 +56,15 @@ class Environment(Model):
     schedule: Schedule | None = None
     notify: tuple[Notify, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    _source_sha256: str | None = PrivateAttr(default=None)
+
+    @property
+    def source_sha256(self) -> str | None:
+        """SHA-256 (hex) of the bytes this environment was parsed from, as spec.load() read them."""
+        return self._source_sha256
+
+    def with_source(self, sha256: str) -> Environment:
+        """A copy that knows the SHA-256 of the bytes it was parsed from."""
+        copy = self.model_copy()
+        copy._source_sha256 = sha256
+        return copy
