@@ -63,7 +63,7 @@ def event(channel: Notify, record: dict[str, Any], previous: dict[str, Any] | No
 
 
 def message(record: dict[str, Any], what: str, failing: list[dict[str, Any]],
-            previous: dict[str, Any] | None, report: Path) -> tuple[str, str]:
+            previous: dict[str, Any] | None, report: Path | str) -> tuple[str, str]:
     """The subject and the text: which run, its outcome counts, the failing checks, the report's path."""
     run = f"{record['environment']} {record['label']} run of {record['started']}"
     tally = ", ".join(f"{n} {o}" for o, n in record.get("counts", {}).items() if n) or "no checks"
@@ -82,7 +82,7 @@ def message(record: dict[str, Any], what: str, failing: list[dict[str, Any]],
 
 
 def send_all(env: Environment, record: dict[str, Any], previous: dict[str, Any] | None,
-             report: Path) -> list[Delivery]:
+             report: Path | str) -> list[Delivery]:
     """Send what each channel of `notify` wants to hear about this run; a failed send is reported, never raised."""
     deliveries = []
     for channel in env.notify:

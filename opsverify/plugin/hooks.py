@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsverify.archive import manifest, runs
 from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, feeds, html, markers, options, outcome, record, restart, terminal
+from opsverify.plugin import aftermath, archiving, feeds, html, markers, options, outcome, record, restart, terminal
 from opsverify.plugin.params import MARK, params, spec_of
-from opsverify.plugin.session import RUN_KEY, Run, label, open_run
+from opsverify.plugin.session import RUN_KEY, Run, open_run
 from opsverify.plugin.waivers import terms
 from opsverify.result import Result
 from opsverify.spec.secret import scrub
@@ -44,10 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
-        run.run_dir = runs.new_run_folder(run.reports, run.name, label(config), run.started)
-        config.option.htmlpath = config.option.htmlpath or str(run.run_dir / "report.html")
-        config.option.self_contained_html = True
-        config.option.xmlpath = str(run.run_dir / "junit.xml")
+        archiving.open_folder(run, config)
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(html.HtmlReport(run, config), "opsverify-html")
 
@@ -195,22 +188,19 @@ def pytest_report_teststatus(report: pytest.TestReport) -> Any:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
-    """After pytest-html and JUnit have written: the exit code, the record, the manifest, the index, notifications."""
-    outcome_ = yield
+    """After pytest-html and JUnit have written: the exit code, the record, the archive, the index, notifications."""
     run = _run(session.config)
+    unwritten = None
+    try:
+        outcome_ = yield
+    except OSError as exc:  # pytest-html or JUnit could not write its report (a full disk): the run is still recorded
+        if run is None:
+            raise
+        outcome_, unwritten = None, exc
     if run is not None:
         session.exitstatus = aftermath.exit_status(run, session.exitstatus, session.testsfailed)
-    if run is not None and run.run_dir is not None:
-        finished = dt.datetime.now(dt.timezone.utc)
-        written = record.build(run, session.config, session.exitstatus, finished)
-        record.write(run.run_dir / "results.json", written)
-        custom_html = Path(session.config.option.htmlpath)
-        if custom_html != run.run_dir / "report.html" and custom_html.exists():
-            shutil.copyfile(custom_html, run.run_dir / "report.html")
-        summary = {"environment": run.name, "label": label(session.config), "demo": run.demo is not None,
-                   "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
-        manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
-        aftermath.after_archive(run, written)
+    if run is not None and not session.config.option.collectonly:
+        session.exitstatus = archiving.finish(run, session.config, session.exitstatus, unwritten)
     if run is not None:
         feeds.publish(run, session)  # after the archive: a Pushgateway that does not answer cannot hold it back
     return outcome_
@@ -227,5 +217,5 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if run is None:
         return
     run.close()
-    writer = config.get_terminal_writer()
-    writer.line(terminal.banner(run), yellow=bool(run.demo), bold=True)
+    if config.pluginmanager.get_plugin("terminalreporter") is not None:  # none when configure stopped before it
+        config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)

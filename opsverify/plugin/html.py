@@ -12,7 +12,8 @@ import pytest
 from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
 from opsverify.spec.units import format_bytes, format_percent, format_seconds
-from opsverify.plugin.session import Run, host, label, operator
+from opsverify.archive.runs import host, operator
+from opsverify.plugin.session import Run, label
 from opsverify.spec.secret import scrub, shorten
 
 _HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from opsverify.archive.nofollow import Planted
 from opsverify.schedule import calendar, jobs, snippets, status
 from opsverify.schedule.daemon import PROJECT, Daemon, PytestRunner, system_clock
 from opsverify.schedule.lock import Busy, RunLock
@@ -86,6 +87,9 @@ def _one(daemon: Daemon, name: str, if_due: bool) -> int:
     except Busy as busy:
         print(f"opsverify schedule: not starting {name}: {busy}", file=sys.stderr)
         return 3
+    except Planted as exc:
+        print(f"opsverify schedule: not starting {name}: {exc}", file=sys.stderr)
+        return 2
 
 
 def status_command(args: argparse.Namespace) -> int:
