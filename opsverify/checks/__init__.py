@@ -155,16 +155,19 @@ def _first_line(e: BaseException) -> str:
 
 
 def probe(check: Callable[..., Result]) -> Callable[..., Result]:
-    """Make a check total: any exception becomes an `error` with its cause; secrets are scrubbed.
+    """Make a check total and bounded: any exception becomes an `error` with its cause; secrets are scrubbed.
 
-    Keyword arguments (such as `context`) pass through to the check.
+    The check runs within its deadline (`deadline.budget_of`): sockets it guards are shut down when
+    that passes. Keyword arguments (such as `context`) pass through to the check.
     """
+    from opsverify.checks.deadline import Deadline, budget_of  # that module builds on this one
 
     @functools.wraps(check)
     def run(item: T, **kwargs: Any) -> Result:
         """The check, never raising, its result scrubbed."""
         try:
-            result = check(item, **kwargs)
+            with Deadline(budget_of(run, item)):
+                result = check(item, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a check never raises
             try:
                 where = target_key(item)

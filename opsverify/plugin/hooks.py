@@ -12,7 +12,7 @@ import pytest
 
 from opsverify.archive import manifest, runs
 from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, html, markers, options, outcome, record, terminal
+from opsverify.plugin import aftermath, html, markers, options, outcome, record, stop, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, label, open_run
 from opsverify.plugin.waivers import terms
@@ -54,6 +54,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run = _run(session.config)
     if run is None:
         return
+    stop.on_terminate(session.config)
     session.config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)
     try:
         from pytest_metadata.plugin import metadata_key
@@ -121,7 +122,9 @@ def result(request: pytest.FixtureRequest) -> Result:
     run, spec = _run(request.config), spec_of(request.node)
     if run is None or spec is None:
         pytest.fail("the result fixture is for tests marked with opsverify.check", pytrace=False)
-    found = run.pool.result(request.node.nodeid, spec.check, request.param, run.context(request.node.nodeid))
+    nodeid = request.node.nodeid
+    found = run.pool.result(nodeid, spec.check, request.param, run.context(nodeid))
+    run.checks[nodeid]["duration_s"] += run.pool.elapsed(nodeid)  # the probe ran before the test: count its time
     request.node.stash[RESULT_KEY] = found
     return found
 
@@ -217,6 +220,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is None:
         return
+    stop.restore(config)
     run.close()
     writer = config.get_terminal_writer()
     writer.line(terminal.banner(run), yellow=bool(run.demo), bold=True)
