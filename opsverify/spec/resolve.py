@@ -1,4 +1,4 @@
-"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults) and ca_file."""
+"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults), ca_file, body_limit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from opsverify.spec.models.health import Endpoint
 from opsverify.spec.models.pages import Page
 from opsverify.spec.secret import Secret, sensitive_header
 from opsverify.spec.schema import nested_models
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, Size
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,14 @@ class Inherited:
     severity: str
     timeout: Duration
     ca_file: str | None
+    body_limit: Size
 
 
 def resolve(env: Environment) -> Environment:
     """The environment with every Entry's severity and timeout set and every ca_file defaulted."""
     defaults = env.defaults
-    filled = cast(Environment, _fill(env, Inherited(defaults.severity, defaults.timeout, defaults.ca_file)))
+    inherited = Inherited(defaults.severity, defaults.timeout, defaults.ca_file, defaults.body_limit)
+    filled = cast(Environment, _fill(env, inherited))
     return filled.model_copy(update={"endpoints": tuple(_redact(e, env.redact) for e in filled.endpoints),
                                      "pages": tuple(_redact(p, env.redact) for p in filled.pages)})
 
@@ -54,6 +56,8 @@ def _fill(value: Any, inherited: Inherited) -> Any:
         own = cast(Any, value).ca_file
         inherited = replace(inherited, ca_file=own if own is not None else inherited.ca_file)
         update["ca_file"] = inherited.ca_file
+    if "body_limit" in type(value).model_fields and cast(Any, value).body_limit is None:
+        update["body_limit"] = inherited.body_limit
     for field in nested_models(type(value)):
         update[field.attribute] = _fill(getattr(value, field.attribute), inherited)
     return value.model_copy(update=update)

@@ -8,10 +8,11 @@ from pydantic import Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT
-from opsverify.spec.units import Duration, Ratio
+from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT, SizeT
+from opsverify.spec.units import Duration, Ratio, Size
 
 MIN_EVERY = 0.1  # seconds between two samples of `opsverify watch`, at the least
+BODY_LIMIT = Size(10 * 1024 * 1024, "10MiB")  # how much of a response body is read, unless defaults or the item say
 
 
 class Expect(Model):
@@ -78,6 +79,7 @@ class Endpoint(Item):
     expect: Expect = Expect()
     sla: Sla | None = None
     uptime: Uptime | None = None  # sampled by `opsverify watch`, judged by test_endpoint_uptime
+    body_limit: SizeT | None = Field(default=None, gt=0)  # resolved on load: own, else defaults.body_limit
 
 
 class Tls(Item):
