@@ -23,6 +23,7 @@ _PORTS = {"http": 80, "https": 443, "postgresql": 5432, "postgres": 5432, "mysql
           "oracle": 1521, "smtp": 25, "ssh": 22, "paramiko": 22, "safe-ssh": 22}
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 class CheckError(Exception):
@@ -152,6 +153,26 @@ def _first_line(e: BaseException) -> str:
     if text.startswith("(") and ") " in text:  # SQLAlchemy prefixes "(driver.Error) "
         text = text.split(") ", 1)[1]
     return " ".join(text.splitlines()[0].split()) if text else ""
+
+
+def prepare(setup: Callable[[Any], object]) -> Callable[[C], C]:
+    """Declare set-up a check needs for an item (an SSL context, a driver's import), done before any probe is timed."""
+
+    def declare(check: C) -> C:
+        check.prepare = setup  # type: ignore[attr-defined]
+        return check
+
+    return declare
+
+
+def prepared(check: Callable[..., Any], item: Any) -> None:
+    """Do a check's declared set-up for an item; what fails here the check itself reports when it runs."""
+    setup = getattr(check, "prepare", None)
+    if setup is not None:
+        try:
+            setup(item)
+        except Exception:  # noqa: BLE001 - e.g. a missing ca_file: the check's own error says so
+            pass
 
 
 def probe(check: Callable[..., Result]) -> Callable[..., Result]:

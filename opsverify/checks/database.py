@@ -7,7 +7,7 @@ import os
 import socket
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, Connection, Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, show_seconds,
+from opsverify.checks import (CheckError, cause, combine, milliseconds, prepare, probe, show_seconds,
                               target_key, timeout_of)
 from opsverify.checks.deadline import budget, guard
 from opsverify.result import Result, failed, grade, passed, skipped
@@ -108,13 +108,23 @@ def time_allowed(db: Database) -> float:
     return max(timeout, _prepare(make_url(db.url.reveal()), timeout)[2])
 
 
+def load_driver(db: Database) -> None:
+    """Import the item's SQLAlchemy dialect and its driver (psycopg, PyMySQL) now, not inside a timed probe."""
+    url = make_url(db.url.reveal())
+    url.set(drivername=_SHIPPED_DRIVER.get(url.drivername, url.drivername)).get_dialect().import_dbapi()
+
+
+def database_check(check: Callable[..., Result]) -> Callable[..., Result]:
+    """A check of one database: total (`probe`), within `time_allowed`, its driver loaded before probes start."""
+    return prepare(load_driver)(budget(time_allowed)(probe(check)))
+
+
 def _as_waited(asked: Duration, seconds: int) -> Duration:
     """The whole seconds a driver waits, printed as the user wrote them when they are the same."""
     return asked if seconds == asked else Duration(seconds)
 
 
-@budget(time_allowed)
-@probe
+@database_check
 def connect(db: Database) -> Result:
     """Connect, then time SELECT 1 (median of 3 round trips) against max_latency/warn_max_latency."""
     start = time.perf_counter()
@@ -136,8 +146,7 @@ def connect(db: Database) -> Result:
         connect_ms=milliseconds(connected), latency_ms=milliseconds(latency))
 
 
-@budget(time_allowed)
-@probe
+@database_check
 def tables(db: Database) -> Result:
     """Every name in expect_tables (optionally `schema.table`) exists as a table or view."""
     if not db.expect_tables:

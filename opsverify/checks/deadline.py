@@ -16,16 +16,15 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
-from opsverify.checks import CheckError, show_seconds, timeout_of
+from opsverify.checks import C, CheckError, show_seconds, timeout_of
 from opsverify.spec.units import format_bytes
 
 GRACE = 1.0  # seconds the probe pool waits past a check's deadline for the check's own answer
 SEVERAL = 10  # a check without a budget of its own (several calls, each with the timeout) may take this many timeouts
 _TCP_INFO_RECEIVED = 128  # offset of tcpi_bytes_received (u64) in Linux's struct tcp_info (kernel 4.1+)
 
-C = TypeVar("C", bound=Callable[..., Any])
 Budget = Callable[[Any], "float | None"]
 _local = threading.local()
 

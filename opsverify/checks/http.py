@@ -8,9 +8,10 @@ import re
 import statistics
 from typing import Any
 
-from opsverify.checks import cause, combine, milliseconds, probe, show_seconds, target_key, timeout_of
+from opsverify.checks import cause, combine, milliseconds, prepare, probe, show_seconds, target_key, timeout_of
 from opsverify.checks.deadline import budget
 from opsverify.checks.fetch import Answer, Refused, fetch, session
+from opsverify.checks.trust import client_context
 from opsverify.load.histogram import nearest_rank
 from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
@@ -22,6 +23,7 @@ EXCERPT = 300
 MISSING = object()
 
 
+@prepare(lambda endpoint: client_context(endpoint.ca_file))
 @budget(timeout_of)
 @probe
 def response(endpoint: Endpoint) -> Result:
@@ -54,6 +56,7 @@ def response(endpoint: Endpoint) -> Result:
     return result
 
 
+@prepare(lambda endpoint: client_context(endpoint.ca_file))
 @budget(lambda endpoint: timeout_of(endpoint) * (endpoint.sla.samples if endpoint.sla else 1))
 @probe
 def latency_sla(endpoint: Endpoint) -> Result:

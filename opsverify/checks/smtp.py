@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from typing import Any
 
-from opsverify.checks import cause, combine, probe, target_key, timeout_of
+from opsverify.checks import cause, combine, prepare, probe, target_key, timeout_of
 from opsverify.checks.deadline import budget, guard
 from opsverify.checks.trust import client_context
 from opsverify.result import Result, failed, passed
@@ -27,6 +27,7 @@ class _GuardedSsl(smtplib.SMTP_SSL, _Guarded):
     """Implicit TLS; SMTP_SSL wraps the socket _Guarded made and guarded."""
 
 
+@prepare(lambda smtp: client_context(smtp.ca_file) if smtp.ssl or smtp.starttls else None)
 @budget(timeout_of)
 @probe
 def handshake(smtp: Smtp) -> Result:

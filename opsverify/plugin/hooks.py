@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from opsverify.archive import manifest, runs
-from opsverify.checks import WARNING_FILTER
+from opsverify.checks import WARNING_FILTER, prepared
 from opsverify.plugin import aftermath, html, markers, options, outcome, record, stop, terminal
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, label, open_run
@@ -106,7 +106,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
                                                      getattr(checked, "severity", None))
         if spec is not None and checked is not None and not spec.window:
-            spec.check  # import the family's drivers now, in this thread, not while other probes are timed
+            prepared(spec.check, checked)  # imports, drivers, SSL contexts: done before any probe is timed
             probes.append((item.nodeid, spec, checked))
     for nodeid, spec, checked in probes:
         run.pool.submit(nodeid, spec.check, checked, run.context(nodeid))

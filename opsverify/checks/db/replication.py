@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsverify.checks import CheckError, combine, probe, show_seconds
-from opsverify.checks.database import connection, time_allowed
-from opsverify.checks.deadline import budget
+from opsverify.checks import CheckError, combine, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import family, not_measured, rows
 from opsverify.result import Result, grade, skipped
 from opsverify.spec.models.health import Database
@@ -21,8 +20,7 @@ SELECT application_name, coalesce(host(client_addr), 'local'), state,
 FROM pg_stat_replication"""
 
 
-@budget(time_allowed)
-@probe
+@database_check
 def lag(db: Database) -> Result:
     """How far a replica is behind its primary (or a primary's replicas), against max_replication_lag."""
     if db.max_replication_lag is None and db.warn_max_replication_lag is None:
