@@ -1,10 +1,10 @@
 """A check's deadline: how long it may take in all, enforced by shutting its sockets down when it passes.
 
 A socket timeout bounds each read, so a server that sends one byte a second never trips it. Here a
-check (and each request inside it) runs `within` a deadline; every socket it opens is `guard`ed, and
-when the deadline passes a timer shuts the sockets down (shutdown(2) on a duplicate of the descriptor,
-which wakes a read blocked in another thread or in a C driver). The interrupted read fails, and the
-`within` block turns that failure into `no answer within 3s (1.2KiB received)`.
+check (and each request inside it) runs `with Deadline(seconds)`; every socket it opens is `guard`ed,
+and when the deadline passes a timer shuts the sockets down (shutdown(2) on a duplicate of the
+descriptor, which wakes a read blocked in this thread or in a C driver). The interrupted read fails,
+and leaving the block turns that failure into `no answer within 3s (1.2KiB received)`.
 """
 
 from __future__ import annotations
@@ -55,12 +55,6 @@ def guard(sock: socket.socket | int) -> None:
     """Shut this socket (or descriptor) down when any deadline this thread runs under passes."""
     for deadline in getattr(_local, "stack", []):
         deadline.watch(sock)
-
-
-def left() -> float | None:
-    """Seconds until the innermost deadline passes (0 once passed); None outside any."""
-    deadline = current()
-    return deadline.left() if deadline is not None else None
 
 
 class Deadline:
@@ -114,7 +108,9 @@ class Deadline:
                 return
             dup = socket.socket(fileno=os.dup(fd))
             self._sockets[key] = (dup, _bytes_received(dup))
-            if self._timer is None:
+            if self.fired:
+                _shut(dup)
+            elif self._timer is None:
                 self._timer = threading.Timer(self.left(), self._fire)
                 self._timer.daemon = True
                 self._timer.start()
@@ -124,10 +120,7 @@ class Deadline:
         with self._lock:
             self._received, self.fired = self._count(), True  # before the peer's FIN, which counts as a byte
             for dup, _ in self._sockets.values():
-                try:
-                    dup.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # already closed by its peer
+                _shut(dup)
 
     def __enter__(self) -> Deadline:
         """Start the clock (never later than an enclosing deadline) and make this the thread's innermost."""
@@ -154,6 +147,14 @@ class Deadline:
             self._sockets.clear()
         if self.fired and (error is None or isinstance(error, Exception)):
             raise CheckError(self.reason()) from error
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut a socket down both ways: a read blocked on it returns at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by its peer
 
 
 def _bytes_received(sock: socket.socket) -> int:

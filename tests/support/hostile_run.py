@@ -106,6 +106,7 @@ def run(env: Path, probed: threading.Event, reports: Path, *, python: str = sys.
             f"--env={env}", f"--reports={reports}"]
     timed = interrupt is None and shutil.which("time", path="/usr/bin") is not None
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPSV_ENV", "PYTEST_"))}
+    probed.clear()
     start = time.monotonic()
     child = subprocess.Popen(["/usr/bin/time", "-v", *argv] if timed else argv, cwd=ROOT, env=environ,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
