@@ -138,7 +138,8 @@ def _read(response: requests.Response, limit: Size) -> tuple[bytes, Size | None]
     for chunk in response.iter_content(CHUNK):
         body += chunk
         if len(body) > limit:
-            return bytes(body[:limit]), limit
+            del body[limit:]
+            return bytes(body), limit
     return bytes(body), None
 
 
