@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from opsverify.checks import probe
+from opsverify.checks import probe, timeout_of
+from opsverify.checks.deadline import budget
 from opsverify.checks.cache import connect
 from opsverify.checks.host import percent
 from opsverify.checks.counters import first_reading, since_previous
@@ -29,6 +30,7 @@ def _info(cache: Cache) -> dict[str, Any] | Result:
         client.close()
 
 
+@budget(timeout_of)
 @probe
 def hit_rate(cache: Cache, *, context: RunContext | None = None) -> Result:
     """keyspace_hits / (hits + misses) since the previous archived run (the lifetime ratio only as a first
@@ -51,6 +53,7 @@ def hit_rate(cache: Cache, *, context: RunContext | None = None) -> Result:
     return first_reading(result, span)
 
 
+@budget(timeout_of)
 @probe
 def memory(cache: Cache) -> Result:
     """used_memory as a share of maxmemory, against max_memory_used; no maxmemory set is a skip."""
@@ -68,6 +71,7 @@ def memory(cache: Cache) -> Result:
                  cache.warn_max_memory_used, show=percent, unit="ratio", evidence=evidence)
 
 
+@budget(timeout_of)
 @probe
 def evictions(cache: Cache, *, context: RunContext | None = None) -> Result:
     """Keys evicted per day since the previous archived run of this check (since start-up only as a first reading)."""

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, archiving, feeds, html, markers, options, outcome, record, restart, terminal
+from opsverify.checks import WARNING_FILTER, prepared
+from opsverify.plugin import (aftermath, archiving, feeds, html, markers, options, outcome, record, restart, stop,
+                              terminal)
 from opsverify.plugin.params import MARK, params, spec_of
 from opsverify.plugin.session import RUN_KEY, Run, open_run
 from opsverify.plugin.waivers import terms
@@ -54,6 +55,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run = _run(session.config)
     if run is None:
         return
+    stop.on_terminate(session.config)
     session.config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)
     try:
         from pytest_metadata.plugin import metadata_key
@@ -105,7 +107,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
                                                      getattr(checked, "severity", None))
         if spec is not None and checked is not None and not spec.window:
-            spec.check  # import the family's drivers now, in this thread, not while other probes are timed
+            prepared(spec.check, checked)  # imports, drivers, SSL contexts: done before any probe is timed
             probes.append((item.nodeid, spec, checked))
     for nodeid, spec, checked in probes:
         run.pool.submit(nodeid, spec.check, checked, run.context(nodeid))
@@ -121,7 +123,9 @@ def result(request: pytest.FixtureRequest) -> Result:
     run, spec = _run(request.config), spec_of(request.node)
     if run is None or spec is None:
         pytest.fail("the result fixture is for tests marked with opsverify.check", pytrace=False)
-    found = run.pool.result(request.node.nodeid, spec.check, request.param, run.context(request.node.nodeid))
+    nodeid = request.node.nodeid
+    found = run.pool.result(nodeid, spec.check, request.param, run.context(nodeid))
+    run.checks[nodeid]["duration_s"] += run.pool.elapsed(nodeid)  # the probe ran before the test: count its time
     request.node.stash[RESULT_KEY] = found
     return found
 
@@ -216,6 +220,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is None:
         return
+    stop.restore(config)
     run.close()
     if config.pluginmanager.get_plugin("terminalreporter") is not None:  # none when configure stopped before it
         config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)

@@ -77,7 +77,7 @@ def _one(daemon: Daemon, name: str, if_due: bool) -> int:
             print(f"opsverify schedule: {name} is not due now (next due "
                   f"{calendar.local(job.due_after(daemon.zone, now), daemon.zone)})")
             return 0
-    runner = PytestRunner(daemon.env_path, daemon.reports)
+    runner = PytestRunner(daemon.env_path, daemon.reports, limit=daemon.schedule.run_limit)
     if job.in_window and not runner.selects(job):
         print(f"opsverify schedule: no check of {job.cadence} needs the maintenance window; nothing to run")
         return 0

@@ -1,4 +1,5 @@
-"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults), ca_file, redact."""
+"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults), ca_file,
+body_limit, redact."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from opsverify.spec.models.common import Entry, Model
 from opsverify.spec.models.environment import Defaults, Environment
 from opsverify.spec.secret import Secret, sensitive_header
 from opsverify.spec.schema import nested_models
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, Size
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,14 @@ class Inherited:
     timeout: Duration
     ca_file: str | None
     redact: tuple[str, ...]  # header names whose values are secrets, for every item that sends headers
+    body_limit: Size
 
 
 def resolve(env: Environment) -> Environment:
     """The environment with every Entry's severity and timeout set, every ca_file defaulted, `redact` applied."""
     defaults = env.defaults
-    return cast(Environment, _fill(env, Inherited(defaults.severity, defaults.timeout, defaults.ca_file, env.redact)))
+    inherited = Inherited(defaults.severity, defaults.timeout, defaults.ca_file, env.redact, defaults.body_limit)
+    return cast(Environment, _fill(env, inherited))
 
 
 def _redacted(headers: dict[str, Any], redact: tuple[str, ...]) -> dict[str, Any]:
@@ -52,6 +55,8 @@ def _fill(value: Any, inherited: Inherited) -> Any:
     headers = getattr(value, "headers", None)
     if isinstance(headers, dict):  # endpoints, pages, http metrics: any item that sends headers
         update["headers"] = _redacted(headers, inherited.redact)
+    if "body_limit" in type(value).model_fields and cast(Any, value).body_limit is None:
+        update["body_limit"] = inherited.body_limit
     for field in nested_models(type(value)):
         update[field.attribute] = _fill(getattr(value, field.attribute), inherited)
     return value.model_copy(update=update)

@@ -14,6 +14,7 @@ from stat import S_ISREG
 from typing import Any
 
 from opsverify.checks import CheckError, probe, timeout_of
+from opsverify.checks.deadline import budget
 from opsverify.checks.backup.streams import CHUNK, file_chunks
 from opsverify.context import RunContext
 from opsverify.result import Result, failed
@@ -325,8 +326,14 @@ def listing(backup: Backup, context: RunContext | None) -> tuple[Store, list[Bac
     return store, files
 
 
+def time_allowed(backup: Backup) -> float:
+    """A backup check's time in all: a whole-file read (LONG_COMMAND) or a restore drill's limit, and its listing."""
+    drill = backup.restore.max_duration if backup.restore is not None else None
+    return max(LONG_COMMAND, float(drill or 0)) + 2 * float(timeout_of(backup))
+
+
 def backup_check(check: Callable[..., Result]) -> Callable[..., Result]:
-    """A check over a backup set: never raises (see `probe`), and a set without files fails."""
+    """A check over a backup set: never raises (see `probe`), bounded by `time_allowed`; a set without files fails."""
 
     @functools.wraps(check)
     def run(backup: Backup, *, context: RunContext | None = None) -> Result:
@@ -336,4 +343,4 @@ def backup_check(check: Callable[..., Result]) -> Callable[..., Result]:
         except NoFiles as exc:
             return failed(str(exc), value=0, evidence={"path": backup.path})
 
-    return probe(run)
+    return budget(time_allowed)(probe(run))

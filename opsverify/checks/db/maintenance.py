@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from opsverify.checks import plural, probe, show_seconds
-from opsverify.checks.database import connection
+from opsverify.checks import plural, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import dialect_rows, family, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.checks.previous import previous, seconds_since
@@ -33,7 +33,7 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"""
 _SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
-@probe
+@database_check
 def dead_tuples(db: Database) -> Result:
     """The table with the most dead tuples (pg_stat_user_tables) against max_dead_tuples."""
     if db.max_dead_tuples is None and db.warn_max_dead_tuples is None:
@@ -50,7 +50,7 @@ def dead_tuples(db: Database) -> Result:
                  evidence={"tables": {n: {"dead": d, "live": lv} for n, d, lv in tables}})
 
 
-@probe
+@database_check
 def statistics_age(db: Database) -> Result:
     """Tables changed since their last ANALYZE are analyzed within stats_max_age (never analyzed: stale)."""
     if db.stats_max_age is None:
@@ -74,7 +74,7 @@ def statistics_age(db: Database) -> Result:
                   value=0, limit=str(db.stats_max_age), evidence=evidence)
 
 
-@probe
+@database_check
 def growth(db: Database, *, context: RunContext | None = None) -> Result:
     """The fastest-growing table since the previous archived run of this check, against max_table_growth."""
     if db.max_table_growth is None and db.warn_max_table_growth is None:

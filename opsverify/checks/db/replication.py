@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsverify.checks import CheckError, combine, plural, probe, show_seconds
-from opsverify.checks.database import connection
+from opsverify.checks import CheckError, combine, plural, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import family, not_measured, rows
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.health import Database
@@ -21,7 +21,7 @@ SELECT application_name, coalesce(host(client_addr), 'local'), state,
 FROM pg_stat_replication"""
 
 
-@probe
+@database_check
 def lag(db: Database) -> Result:
     """How far a replica is behind its primary (or a primary's replicas), against max_replication_lag; with
     `replication: replica` or `primary`, a server that no longer replicates that way fails."""

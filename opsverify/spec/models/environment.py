@@ -9,7 +9,7 @@ from opsverify.spec.models.aws import Aws
 from opsverify.spec.models.backups import Backup
 from opsverify.spec.models.common import Model, Severity
 from opsverify.spec.models.compliance import Compliance
-from opsverify.spec.models.health import Cache, Database, Endpoint, Smtp, Tls
+from opsverify.spec.models.health import BODY_LIMIT, Cache, Database, Endpoint, Smtp, Tls
 from opsverify.spec.models.hosts import Host
 from opsverify.spec.models.loadtests import LoadTests
 from opsverify.spec.models.metrics import Metric
@@ -18,7 +18,7 @@ from opsverify.spec.models.notify import Notify, Waiver
 from opsverify.spec.models.pages import Page
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.models.security import Security
-from opsverify.spec.types import FolderName, TimeoutT
+from opsverify.spec.types import FolderName, SizeT, TimeoutT
 from opsverify.spec.units import Duration
 
 
@@ -28,6 +28,7 @@ class Defaults(Model):
     severity: Severity = "P2"
     timeout: TimeoutT = Field(default=Duration(10.0, "10s"), gt=0)
     ca_file: str | None = None  # extra trusted CAs (PEM), for every item that talks TLS
+    body_limit: SizeT = Field(default=BODY_LIMIT, gt=0)  # how much of a response body is read
 
 
 class Environment(Model):

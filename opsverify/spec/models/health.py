@@ -8,12 +8,13 @@ from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl, remember_login
-from opsverify.spec.types import (CacheUrlT, DurationT, HeadersT, HostName, RatioT, SecretT, SecretUrlT,
+from opsverify.spec.types import (CacheUrlT, DurationT, HeadersT, HostName, RatioT, SecretT, SecretUrlT, SizeT,
                                   WebSecretUrlT)
-from opsverify.spec.units import Duration, Ratio
+from opsverify.spec.units import Duration, Ratio, Size
 from opsverify.spec.urls import SQL, with_scheme
 
 MIN_EVERY = 0.1  # seconds between two samples of `opsverify watch`, at the least
+BODY_LIMIT = Size(10 * 1024 * 1024, "10MiB")  # how much of a response body is read, unless defaults or the item say
 READING = ("GET", "HEAD", "OPTIONS")  # methods that read; the others may write
 Method = Annotated[Literal["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
                    BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
@@ -85,6 +86,7 @@ class Endpoint(Item):
     expect: Expect = Expect()
     sla: Sla | None = None
     uptime: Uptime | None = None  # sampled by `opsverify watch`, judged by test_endpoint_uptime
+    body_limit: SizeT | None = Field(default=None, gt=0)  # resolved on load: own, else defaults.body_limit
 
     @property
     def may_write(self) -> bool:
