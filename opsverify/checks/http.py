@@ -240,14 +240,30 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
 
 
 def lookup(document: Any, dotted: str) -> Any:
-    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING."""
+    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING. In a list, `name=cpu` is the
+    first entry whose `name` is cpu, and `*` the first entry that holds the rest of the key
+    ("data.groups.*.rules.name=HostCpuAbove80.duration")."""
     if isinstance(document, dict) and dotted in document:
         return document[dotted]
-    for part in dotted.split("."):
+    return _walk(document, dotted.split("."))
+
+
+def _walk(document: Any, parts: list[str]) -> Any:
+    """The value at the key's parts, else MISSING."""
+    for at, part in enumerate(parts):
         if isinstance(document, dict) and part in document:
             document = document[part]
         elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
             document = document[int(part)]
+        elif isinstance(document, list) and part == "*":
+            return next((found for entry in document if (found := _walk(entry, parts[at + 1:])) is not MISSING),
+                        MISSING)
+        elif isinstance(document, list) and "=" in part:
+            key, _, value = part.partition("=")
+            document = next((entry for entry in document if isinstance(entry, dict) and key in entry
+                             and str(entry[key]) == value), MISSING)
+            if document is MISSING:
+                return MISSING
         else:
             return MISSING
     return document
