@@ -82,3 +82,26 @@ def test_the_demo_break_purges_old_logs(tmp_path):
         env = load(running.env_path)
         result = log_retention(env.compliance.log_retention[0], context=context(env, tmp_path))
     assert result.status is Status.FAILED and "go back 30 days" in result.reason, result
+
+
+def test_a_live_log_that_rotation_stopped_keeping_small_fails_max_file_size(tmp_path):
+    _logs(tmp_path / "logs", 1, 2, 3)
+    (tmp_path / "logs" / "laravel.log").write_bytes(b"production.ERROR: x\n" * 150_000)  # 3MB, still growing
+    result = _check(tmp_path, tmp_path / "logs", limits="min_days: 2, max_days: 15, max_file_size: 1MB")
+    assert result.status is Status.FAILED
+    assert result.reason == f"laravel.log, the biggest log file under {tmp_path / 'logs'} on web, is 2.9MiB; limit 1MB"
+    assert result.evidence["biggest_size"] == "2.9MiB"
+    (tmp_path / "logs" / "laravel.log").write_bytes(b"production.ERROR: x\n" * 1000)  # rotated
+    assert _check(tmp_path, tmp_path / "logs", limits="max_file_size: 1MB").status is Status.PASSED
+
+
+def test_an_archive_nothing_reached_lately_fails_max_newest_days(tmp_path):
+    _logs(tmp_path / "archive", 12, 40, 100)
+    result = _check(tmp_path, tmp_path / "archive", limits="min_days: 90, max_days: 400, max_newest_days: 8")
+    assert result.status is Status.FAILED
+    assert result.reason == (f"the newest log file under {tmp_path / 'archive'} on web (app-0.log) is 12 days old; "
+                             "limit 8 days; nothing was rotated or archived since")
+    _logs(tmp_path / "archive", 1)
+    assert _check(tmp_path, tmp_path / "archive", limits="max_newest_days: 8").status is Status.PASSED
+    (tmp_path / "empty").mkdir()
+    assert _check(tmp_path, tmp_path / "empty", limits="max_newest_days: 8").status is Status.FAILED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from opsverify.spec.models.common import Entry, located
-from opsverify.spec.types import Count, DurationT, Name, RatioT
+from opsverify.spec.types import Count, DurationT, Name, RatioT, SizeT
 
 
 class AccessReview(Entry):
@@ -35,7 +35,8 @@ class Document(Entry):
 
 
 class LogRetention(Entry):
-    """Logs kept at least `min_days` and at most `max_days`."""
+    """Logs kept at least `min_days` and at most `max_days`; no file bigger than `max_file_size`; the newest file at
+    most `max_newest_days` old (rotation or archiving still runs)."""
 
     path: str
     host: Name | None = None  # a name from `hosts`; None: the local machine
@@ -43,12 +44,14 @@ class LogRetention(Entry):
     warn_min_days: Count | None = None
     max_days: Count | None = None
     warn_max_days: Count | None = None
+    max_file_size: SizeT | None = None  # the biggest kept file (the live log that rotation keeps small)
+    max_newest_days: Count | None = None  # the newest file's age: an archive nothing reached lately fails
 
     @model_validator(mode="after")
     def _sane(self) -> LogRetention:
         """A limit to check, and a window that is not empty."""
-        if self.min_days is None and self.max_days is None:
-            raise ValueError("give min_days and/or max_days")
+        if all(v is None for v in (self.min_days, self.max_days, self.max_file_size, self.max_newest_days)):
+            raise ValueError("give min_days and/or max_days (or max_file_size, max_newest_days)")
         if self.min_days is not None and self.max_days is not None and self.min_days > self.max_days:
             raise ValueError(f"min_days ({self.min_days}) is more than max_days ({self.max_days})")
         return self
