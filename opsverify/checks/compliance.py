@@ -11,6 +11,7 @@ from pathlib import Path
 
 from opsverify.checks import CheckError, combine, probe, show_size
 from opsverify.checks.database import connection
+from opsverify.checks.metrics import VERBATIM
 from opsverify.context import RunContext
 from opsverify.result import Result, Status, failed, grade, passed, warning
 from opsverify.spec.models.compliance import AccessReview, Document, LogRetention
@@ -29,7 +30,7 @@ def access_review(review: AccessReview, *, context: RunContext) -> Result:
     if db is None:
         raise CheckError(f"access review: there is no database named {review.database!r}")
     with connection(db) as conn:
-        rows = conn.exec_driver_sql(review.sql).fetchall()
+        rows = conn.exec_driver_sql(review.sql, execution_options=VERBATIM).fetchall()
     found = sorted({str(row[0]).strip() for row in rows if row and row[0] is not None and str(row[0]).strip()})
     approved = {a.strip().lower() for a in review.approved}
     unapproved = [who for who in found if who.lower() not in approved]

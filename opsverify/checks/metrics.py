@@ -22,6 +22,7 @@ from opsverify.spec.units import Ratio, format_percent
 
 Finding = tuple[Status, str]  # one verdict on the number and the words that explain it
 _ORDER = (Status.FAILED, Status.WARNING, Status.PASSED)  # the most serious finding decides
+VERBATIM = {"no_parameters": True}  # the user's SQL goes to the driver as written: `LIKE '%x%'` is no placeholder
 
 
 @probe
@@ -112,7 +113,7 @@ def _sql(metric: Metric, context: RunContext | None) -> tuple[float, str]:
     if db is None:
         raise CheckError(f"no database named {metric.database} in the environment")
     with connection(db) as conn:
-        result = conn.exec_driver_sql(metric.sql or "")
+        result = conn.exec_driver_sql(metric.sql or "", execution_options=VERBATIM)
         found = result.fetchmany(2)
     if not found and metric.missing == "zero":
         return 0.0, f"SQL on {metric.database} (no row, counted as 0: missing: zero)"
