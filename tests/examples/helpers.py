@@ -1,0 +1,31 @@
+"""The example environments' own items, run against real throwaway targets: the failure each runbook line worries
+about, produced for real, fails the example's check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeVar
+
+from opsverify.context import RunContext
+from opsverify.spec import Environment, load, loads
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "environments" / "examples"
+T = TypeVar("T")
+
+
+def example(stack: str) -> Environment:
+    """An example environment as the loader reads it (its ${VAR:-default}s filled with the defaults)."""
+    return load(EXAMPLES / f"{stack}.yml", environ={})
+
+
+def named(items: Iterable[T], name: str) -> T:
+    """The item of a section with this name."""
+    return next(item for item in items if getattr(item, "name") == name)
+
+
+def on_database(name: str, url: str) -> RunContext:
+    """A run whose environment has one database `name` at `url` (where the example's metrics point)."""
+    env = loads(f"environment: t\ndatabases:\n  - {{name: {name}, url: '{url}', timeout: 10s}}\n", environ={})
+    return RunContext(env, Path("/nonexistent"), None, dt.datetime.now(dt.timezone.utc))
