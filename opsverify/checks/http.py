@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 import ssl
 import statistics
@@ -235,7 +236,7 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
         elif isinstance(want, dict) and isinstance(got, dict):
             problems += _json_problems(got, want, path + ".")
         elif not _same(got, want):
-            problems.append(f"JSON key {path} is {_short(got)}; expected {_short(want)}")
+            problems.append(f"JSON key {path} is {_short(got, want)}; expected {_short(want, got)}")
     return problems
 
 
@@ -276,9 +277,15 @@ def _same(got: Any, want: Any) -> bool:
     return got == want
 
 
-def _short(value: Any) -> str:
-    """A value's repr, cut to 80 characters."""
+def _short(value: Any, other: Any = MISSING) -> str:
+    """A value's repr, cut to 80 characters; a long text compared with another starts shortly before they differ."""
     text = repr(value)
+    if len(text) <= 80:
+        return text
+    if isinstance(value, str) and isinstance(other, str):
+        same = len(os.path.commonprefix([value, other]))
+        if same > 40:
+            text = "'…" + repr(value[same - 20:])[1:]
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -236,3 +236,10 @@ def test_a_list_entry_is_picked_by_one_of_its_values_or_as_any_entry_holding_the
     assert cpu_rule.reason == (f"JSON key {cpu}.duration is 60; expected 300 | JSON key {cpu}.health is 'err'; "
                                "expected 'ok'")
     assert gone.reason == "JSON key data.groups.*.rules.name=DiskAlmostFull.duration is missing"
+
+
+def test_two_long_texts_are_shown_from_shortly_before_they_differ() -> None:
+    query = "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))) > "
+    with HttpServer({"/rules": Reply(200, {"query": query + "90"})}) as server:
+        result = response(endpoint(server.url("/rules"), expect={"json": {"query": query + "80"}}))
+    assert result.reason == "JSON key query is '…de=\"idle\"}[5m]))) > 90'; expected '…de=\"idle\"}[5m]))) > 80'"
