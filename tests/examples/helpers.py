@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from opsverify.context import RunContext
 from opsverify.spec import Environment, load, loads
+from opsverify.spec.secret import SecretUrl
+from opsverify.spec.units import Duration
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "environments" / "examples"
 T = TypeVar("T")
@@ -29,3 +31,10 @@ def on_database(name: str, url: str) -> RunContext:
     """A run whose environment has one database `name` at `url` (where the example's metrics point)."""
     env = loads(f"environment: t\ndatabases:\n  - {{name: {name}, url: '{url}', timeout: 10s}}\n", environ={})
     return RunContext(env, Path("/nonexistent"), None, dt.datetime.now(dt.timezone.utc))
+
+
+def moved(entry: T, url: str, **fields: Any) -> T:
+    """An endpoint or metric of an example pointed at `url` (a real local server) instead of its own host."""
+    key = "http" if getattr(entry, "http", None) is not None else "prometheus" \
+        if getattr(entry, "prometheus", None) is not None else "url"
+    return entry.model_copy(update={key: SecretUrl(url), "timeout": Duration(10.0, "10s"), **fields})  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""A throwaway Prometheus (Debian's package) on a loopback port, scraping itself every second."""
+"""A throwaway Prometheus (Debian's package) on a loopback port, scraping itself (and any exporters given) every
+second, with alerting rules when given."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from tests.support.net import LOOPBACK, free_port
 
 
 class PrometheusServer:
-    """`prometheus` with a temp TSDB; start() waits until its first self-scrape is queryable."""
+    """`prometheus` with a temp TSDB; start() waits until its first self-scrape is queryable. `exporters` are
+    host:port targets scraped as job "exporter"; `rules` is the text of a rules file."""
 
-    def __init__(self) -> None:
+    def __init__(self, exporters: tuple[str, ...] = (), rules: str | None = None) -> None:
+        self.exporters, self.rules = exporters, rules
         self.port = free_port()
         self.folder: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -39,8 +42,13 @@ class PrometheusServer:
         self.folder = Path(tempfile.mkdtemp(prefix="opsv-prometheus-"))
         config = self.folder / "prometheus.yml"
         config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                          "scrape_configs:\n  - job_name: prometheus\n"
-                          f"    static_configs: [{{targets: ['{LOOPBACK}:{self.port}']}}]\n")
+                          + ("rule_files: [rules.yml]\n" if self.rules is not None else "")
+                          + "scrape_configs:\n  - job_name: prometheus\n"
+                          f"    static_configs: [{{targets: ['{LOOPBACK}:{self.port}']}}]\n"
+                          + (f"  - job_name: exporter\n    static_configs: [{{targets: {list(self.exporters)}}}]\n"
+                             if self.exporters else ""))
+        if self.rules is not None:
+            (self.folder / "rules.yml").write_text(self.rules)
         self.log = (self.folder / "log").open("wb")
         self.process = subprocess.Popen(
             ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={self.folder / 'data'}",
