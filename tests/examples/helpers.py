@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from opsverify.checks.host import OnHost
 from opsverify.context import RunContext
 from opsverify.spec import Environment, load, loads
+from opsverify.spec.models.hosts import Host
 from opsverify.spec.secret import SecretUrl
 from opsverify.spec.units import Duration
 
@@ -38,3 +40,9 @@ def moved(entry: T, url: str, **fields: Any) -> T:
     key = "http" if getattr(entry, "http", None) is not None else "prometheus" \
         if getattr(entry, "prometheus", None) is not None else "url"
     return entry.model_copy(update={key: SecretUrl(url), "timeout": Duration(10.0, "10s"), **fields})  # type: ignore[attr-defined]
+
+
+def local_log(host: Host, name: str, path: Path) -> OnHost:
+    """A log of an example's host, read from `path` on this machine."""
+    log = named(host.logs, name).model_copy(update={"path": str(path)})
+    return OnHost(Host.model_validate({"name": host.name, "target": "local://", "timeout": "10s"}), log)
