@@ -59,28 +59,24 @@ def rules_server(rules: str) -> PrometheusServer:
     raise RuntimeError("Prometheus did not evaluate its rules within 30s")
 
 
-def alert_rules(server: PrometheusServer) -> dict[str, Any]:
-    """The example's alert-rule endpoints, asked of this Prometheus."""
-    return {name: response(moved(named(LARAVEL.endpoints, name), f"{server.url}/api/v1/rules?type=alert"))
-            for name in ALERTS}
+def alert_rules(rules: str) -> dict[str, Any]:
+    """The example's alert-rule endpoints, asked of a Prometheus holding these rules."""
+    server = rules_server(rules)
+    try:
+        return {name: response(moved(named(LARAVEL.endpoints, name), f"{server.url}/api/v1/rules?type=alert"))
+                for name in ALERTS}
+    finally:
+        server.stop()
 
 
 def test_the_runbooks_alert_rules_as_deployed_pass() -> None:
-    server = rules_server(RULES)
-    try:
-        results = alert_rules(server)
-    finally:
-        server.stop()
+    results = alert_rules(RULES)
     assert {name: r.status for name, r in results.items()} == dict.fromkeys(ALERTS, Status.PASSED), \
         [r.reason for r in results.values()]
 
 
 def test_alert_rules_that_drifted_from_the_runbook_fail_naming_what_changed() -> None:
-    server = rules_server(DRIFTED)
-    try:
-        results = alert_rules(server)
-    finally:
-        server.stop()
+    results = alert_rules(DRIFTED)
     cpu, memory, disk, down = (results[name] for name in ALERTS)
     assert cpu.status is Status.FAILED
     assert cpu.reason == ("JSON key data.groups.*.rules.name=HostCpuAbove80.query is '…de=\"idle\"}[5m]))) > 90'; "
