@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from opsverify.checks import CheckError, cause
 
 MULTI_STATEMENTS = 1 << 16  # the MySQL protocol's CLIENT_MULTI_STATEMENTS capability
+VERBATIM = {"no_parameters": True}  # the SQL goes to the driver as written: `LIKE '%x%'` is no placeholder
 
 
 def one_statement(conn: Connection, sql: str, limit: int | None = None) -> Sequence[Sequence[Any]]:
@@ -45,7 +46,7 @@ def one_statement(conn: Connection, sql: str, limit: int | None = None) -> Seque
         elif dialect != "sqlite":
             raise CheckError(f"SQL from the environment runs only on PostgreSQL (psycopg), MySQL/MariaDB (PyMySQL) "
                              f"and SQLite, which keep it to one read-only statement; not on {dialect}+{driver}")
-        result = conn.exec_driver_sql(sql)
+        result = conn.exec_driver_sql(sql, execution_options=VERBATIM)
         if not result.returns_rows:
             raise CheckError("the SQL returned no rows: it must be a query (SELECT …)")
         return result.fetchall() if limit is None else result.fetchmany(limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 import statistics
 from typing import Any
@@ -16,7 +17,7 @@ from opsverify.checks.trust import client_context
 from opsverify.load.histogram import nearest_rank
 from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
-from opsverify.spec.secret import MASK, mask_url, shorten
+from opsverify.spec.secret import MASK, mask_url, scrub, shorten
 from opsverify.spec.units import Duration, Ratio, format_percent, format_seconds
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
@@ -201,19 +202,35 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
         elif isinstance(want, dict) and isinstance(got, dict):
             problems += _json_problems(got, want, path + ".")
         elif not _same(got, want):
-            problems.append(f"JSON key {path} is {_short(got)}; expected {_short(want)}")
+            problems.append(f"JSON key {path} is {_short(got, want)}; expected {_short(want, got)}")
     return problems
 
 
 def lookup(document: Any, dotted: str) -> Any:
-    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING."""
+    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING. In a list, `name=cpu` is the
+    first entry whose `name` is cpu, and `*` the first entry that holds the rest of the key
+    ("data.groups.*.rules.name=HostCpuAbove80.duration")."""
     if isinstance(document, dict) and dotted in document:
         return document[dotted]
-    for part in dotted.split("."):
+    return _walk(document, dotted.split("."))
+
+
+def _walk(document: Any, parts: list[str]) -> Any:
+    """The value at the key's parts, else MISSING."""
+    for at, part in enumerate(parts):
         if isinstance(document, dict) and part in document:
             document = document[part]
         elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
             document = document[int(part)]
+        elif isinstance(document, list) and part == "*":
+            return next((found for entry in document if (found := _walk(entry, parts[at + 1:])) is not MISSING),
+                        MISSING)
+        elif isinstance(document, list) and "=" in part:
+            key, _, value = part.partition("=")
+            document = next((entry for entry in document if isinstance(entry, dict) and key in entry
+                             and str(entry[key]) == value), MISSING)
+            if document is MISSING:
+                return MISSING
         else:
             return MISSING
     return document
@@ -226,9 +243,15 @@ def _same(got: Any, want: Any) -> bool:
     return got == want
 
 
-def _short(value: Any) -> str:
-    """A value's repr, scrubbed of secrets, then cut to 80 characters."""
-    return shorten(repr(value), 80)
+def _short(value: Any, other: Any = MISSING) -> str:
+    """A value's repr, scrubbed of secrets, then cut to 80 characters; a long text compared with another (and
+    holding no secret) starts shortly before the two differ."""
+    text = repr(value)
+    if len(text) > 80 and isinstance(value, str) and isinstance(other, str) and scrub(text) == text:
+        same = len(os.path.commonprefix([value, other]))
+        if same > 40:
+            text = "'…" + repr(value[same - 20:])[1:]
+    return shorten(text, 80)
 
 
 def _evidence(answer: Answer) -> dict[str, Any]:

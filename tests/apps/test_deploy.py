@@ -11,7 +11,7 @@ import pytest
 
 from opsverify.checks.apps.deploy import caches, dev_packages, migrations
 from opsverify.result import Status
-from tests.apps.conftest import Db
+from tests.support.databases import Db
 from tests.apps.helpers import check_app
 from tests.support.net import free_port
 from tests.support.sshd import sshd  # noqa: F401 - fixture

@@ -216,3 +216,30 @@ def test_json_age_on_an_unreadable_timestamp_fails_and_on_a_missing_one_is_an_er
     assert (missing.status, missing.reason) == (Status.ERROR, "JSON key message.last_updated is missing: the age "
                                                 "of the data cannot be judged")
     assert epoch.status is Status.PASSED, epoch.reason
+
+
+def test_a_list_entry_is_picked_by_one_of_its_values_or_as_any_entry_holding_the_key() -> None:
+    rules = {"data": {"groups": [
+        {"name": "db", "rules": [{"name": "SlowQueries", "duration": 600, "health": "ok"}]},
+        {"name": "host", "rules": [{"name": "InstanceDown", "duration": 60, "health": "ok"},
+                                   {"name": "HostCpuAbove80", "duration": 60, "health": "err"}]}]}}
+    cpu = "data.groups.*.rules.name=HostCpuAbove80"
+    with HttpServer({"/api/v1/rules": Reply(200, rules)}) as server:
+        down = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            "data.groups.*.rules.name=InstanceDown.duration": 60, "data.groups.1.name": "host"}}))
+        cpu_rule = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            f"{cpu}.duration": 300, f"{cpu}.health": "ok"}}))
+        gone = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            "data.groups.*.rules.name=DiskAlmostFull.duration": 300}}))
+    assert down.status is Status.PASSED, down.reason
+    assert cpu_rule.status is Status.FAILED
+    assert cpu_rule.reason == (f"JSON key {cpu}.duration is 60; expected 300 | JSON key {cpu}.health is 'err'; "
+                               "expected 'ok'")
+    assert gone.reason == "JSON key data.groups.*.rules.name=DiskAlmostFull.duration is missing"
+
+
+def test_two_long_texts_are_shown_from_shortly_before_they_differ() -> None:
+    query = "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))) > "
+    with HttpServer({"/rules": Reply(200, {"query": query + "90"})}) as server:
+        result = response(endpoint(server.url("/rules"), expect={"json": {"query": query + "80"}}))
+    assert result.reason == "JSON key query is '…de=\"idle\"}[5m]))) > 90'; expected '…de=\"idle\"}[5m]))) > 80'"

@@ -1,4 +1,4 @@
-"""A throwaway Prometheus (Debian's package) on a loopback port, scraping itself every second."""
+"""A throwaway Prometheus (Debian's package) on a loopback port, scraping itself (and exporters) every second."""
 
 from __future__ import annotations
 
@@ -12,16 +12,26 @@ from tests.support.net import LOOPBACK
 
 
 class PrometheusServer(LoopbackDaemon):
-    """`prometheus` with a temp TSDB; ready once its first self-scrape is queryable."""
+    """`prometheus` with a temp TSDB; ready once its first self-scrape is queryable. `exporters` are host:port
+    targets scraped as job "exporter"; `rules` is the text of a rules file."""
 
     binary = package = "prometheus"
 
+    def __init__(self, exporters: tuple[str, ...] = (), rules: str | None = None) -> None:
+        super().__init__()
+        self.exporters, self.rules = exporters, rules
+
     def command(self, folder: Path) -> list[str]:
-        """Write the config (scrape itself every second) and name the TSDB folder."""
+        """Write the config (scrape itself and the exporters every second, load the rules) and name the TSDB."""
         config = folder / "prometheus.yml"
         config.write_text("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-                          "scrape_configs:\n  - job_name: prometheus\n"
-                          f"    static_configs: [{{targets: ['{LOOPBACK}:{self.port}']}}]\n")
+                          + ("rule_files: [rules.yml]\n" if self.rules is not None else "")
+                          + "scrape_configs:\n  - job_name: prometheus\n"
+                          f"    static_configs: [{{targets: ['{LOOPBACK}:{self.port}']}}]\n"
+                          + (f"  - job_name: exporter\n    static_configs: [{{targets: {list(self.exporters)}}}]\n"
+                             if self.exporters else ""))
+        if self.rules is not None:
+            (folder / "rules.yml").write_text(self.rules)
         return [self.binary, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
                 f"--web.listen-address={LOOPBACK}:{self.port}", "--log.level=warn"]
 

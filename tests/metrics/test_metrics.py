@@ -14,7 +14,7 @@ from opsverify.context import RunContext
 from opsverify.result import Status
 from opsverify.spec import loads
 from tests.metrics.prometheus import PrometheusServer
-from tests.services import POSTGRES, need
+from tests.services import MARIADB, POSTGRES, need
 from tests.support.net import free_port
 
 PAYMENTS = [("paid",)] * 45 + [("failed",)] * 5
@@ -101,6 +101,21 @@ def test_the_sql_runs_read_only_on_postgres() -> None:
     assert count.status is Status.PASSED, count.reason
     assert write.status is Status.ERROR
     assert "read-only transaction" in write.reason
+
+
+def test_a_percent_sign_in_the_sql_is_sql_not_a_placeholder(shop: Path) -> None:
+    need("PostgreSQL", POSTGRES)
+    need("MariaDB", MARIADB)
+    like = "{name: failures, database: main, sql: \"SELECT count(*) FROM payments WHERE status LIKE '%ail%'\", max: 9}"
+    pg = run(sql_metrics(f"postgresql+psycopg://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres",
+                         "{name: roles, database: main, sql: \"SELECT count(*) FROM pg_roles WHERE rolname LIKE 'pg%'\", "
+                         "min: 1}"))[1][0]
+    maria = run(sql_metrics(f"mysql+pymysql://root@{MARIADB[0]}:{MARIADB[1]}/mysql",
+                            "{name: users, database: main, sql: \"SELECT count(*) FROM mysql.user WHERE user LIKE 'r%'\", "
+                            "min: 1}"))[1][0]
+    sqlite = run(sql_metrics(f"sqlite:///{shop}", like))[1][0]
+    assert (pg.status, maria.status) == (Status.PASSED, Status.PASSED), (pg.reason, maria.reason)
+    assert (sqlite.status, sqlite.reason) == (Status.PASSED, "failures is 5; max 9")
 
 
 def promql(url: str, *metrics: str) -> str:
