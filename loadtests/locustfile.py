@@ -38,6 +38,7 @@ from opsverify.load.plan import JourneyPlan, Plan, StepPlan, build, refusal  # n
 from opsverify.load.runner import RunOutput  # noqa: E402
 from opsverify.load.samples import Samples  # noqa: E402
 from opsverify.load.verdict import verdict  # noqa: E402
+from opsverify.spec.secret import Secret, SecretUrl, shorten  # noqa: E402
 
 log = logging.getLogger("opsverify.load")
 HARD_MARGIN = 30.0  # seconds past the planned end after which the master stops the run whatever happens
@@ -67,6 +68,10 @@ def _plan() -> Plan:
 
 
 PLAN = _plan()
+for _step in (step for journey in PLAN.journeys for step in journey.steps):
+    SecretUrl(_step.path)  # its secret query values are masked in every failure this process records
+if PLAN.auth:
+    Secret(PLAN.auth)
 
 
 class Recorder:
@@ -94,7 +99,7 @@ class Recorder:
         label = self._labels.get((request_type, name))
         if label is None:
             label = self._labels[(request_type, name)] = f"{request_type} {name}"
-        failure = None if exception is None else f"{type(exception).__name__}: {str(exception)[:160]}"
+        failure = None if exception is None else f"{type(exception).__name__}: {shorten(str(exception), 160)}"
         self.samples.add((self._span[2], (context or {}).get("journey", "-"), label), ms, failure)
 
     def _stage_span(self, sent: float) -> tuple[float, float, str]:

@@ -55,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
-    pytest_args = ["-m", args.markexpr, *args.pytest_args]
+    from opsverify.plugin.restart import joined
+
+    pytest_args = ["-m", args.markexpr, *joined(args.pytest_args, Path.cwd())]  # pytest.main() cannot restart
     if args.env:
-        pytest_args += ["--env", str(Path(args.env).resolve())]
+        pytest_args.append(f"--env={Path(args.env).resolve()}")
     os.chdir(PROJECT)
     return int(pytest.main(pytest_args))
 
@@ -81,13 +83,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _check_env(args: argparse.Namespace) -> int:
+    """0 for a valid file; 4 for a bad one, the exit code pytest gives the same file."""
     from opsverify.spec import SpecError, load, summary
 
     try:
         env = load(args.file)
     except SpecError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return 4  # pytest.ExitCode.USAGE_ERROR, as `pytest --env=FILE` exits on the same file
     print(f"{args.file}: valid. {summary(env)}")
     return 0
 

@@ -16,11 +16,12 @@ from opsverify.checks.trust import bundle, client_context
 from opsverify.spec import Environment
 from opsverify.spec.models.health import Smtp
 from opsverify.spec.models.notify import Notify
-from opsverify.spec.secret import scrub
+from opsverify.spec.secret import scrub, shorten
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 FAILING = ("failed", "error")
 SHOWN = 10  # failing checks listed in one message
+SAID = 120  # characters of a failed delivery's reason (a webhook's answer quoted in it)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def event(channel: Notify, record: dict[str, Any], previous: dict[str, Any] | No
 
 
 def message(record: dict[str, Any], what: str, failing: list[dict[str, Any]],
-            previous: dict[str, Any] | None, report: Path) -> tuple[str, str]:
+            previous: dict[str, Any] | None, report: Path | str) -> tuple[str, str]:
     """The subject and the text: which run, its outcome counts, the failing checks, the report's path."""
     run = f"{record['environment']} {record['label']} run of {record['started']}"
     tally = ", ".join(f"{n} {o}" for o, n in record.get("counts", {}).items() if n) or "no checks"
@@ -81,7 +82,7 @@ def message(record: dict[str, Any], what: str, failing: list[dict[str, Any]],
 
 
 def send_all(env: Environment, record: dict[str, Any], previous: dict[str, Any] | None,
-             report: Path) -> list[Delivery]:
+             report: Path | str) -> list[Delivery]:
     """Send what each channel of `notify` wants to hear about this run; a failed send is reported, never raised."""
     deliveries = []
     for channel in env.notify:
@@ -122,7 +123,7 @@ def _webhook(channel: Notify, text: str) -> str:
                            verify=bundle(channel.ca_file) if url.startswith("https:") else True,
                            allow_redirects=False)
     if not 200 <= answer.status_code < 300:
-        said = " ".join(answer.text.split())[:80]
+        said = " ".join(answer.text[:65536].split())  # cut by why(), once the webhook's own secrets are out
         raise RuntimeError(f"HTTP {answer.status_code} from {_where(url)}" + (f": {said}" if said else ""))
     return f"HTTP {answer.status_code} from {_where(url)}"
 
@@ -177,7 +178,7 @@ def why(exc: Exception, channel: Notify, relay: Smtp | None) -> str:
         for secret in (url, parts.path, parts.query, *tokens):
             if len(secret) > 1:
                 text = text.replace(secret, "/***")
-        return scrub(text)
+        return shorten(text, SAID)
     where = f"{relay.host}:{relay.port}"
     if isinstance(exc, RuntimeError):
         return scrub(str(exc))

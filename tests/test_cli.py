@@ -27,7 +27,7 @@ def test_check_env_names_file_line_and_key_without_a_traceback(tmp_path: Path):
     bad = tmp_path / "bad.yml"
     bad.write_text("environment: x\ncaches:\n  - name: c\n    url: redis://127.0.0.1:6379/0\n    max_latncy: 5ms\n")
     done = opsverify("check-env", str(bad))
-    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.returncode == 4 and "Traceback" not in done.stderr
     assert str(bad) in done.stderr and "line 5" in done.stderr and "did you mean 'max_latency'" in done.stderr
 
 

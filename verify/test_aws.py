@@ -35,6 +35,11 @@ def test_cloudwatch_alarms_ok(result):
     expect(result)
 
 
+@check("aws.routing.routed", over=aws.alarm_routes, area="health")
+def test_cloudwatch_alarms_notify(result):
+    expect(result)
+
+
 @check("aws.elb.targets", over=aws.target_groups, area="health")
 def test_alb_targets_healthy(result):
     expect(result)

@@ -19,7 +19,7 @@ def test_database_blocked_sessions(result):
     expect(result)
 
 
-@check("db.replication.lag", over=having("databases", "max_replication_lag", "warn_max_replication_lag"),
+@check("db.replication.lag", over=having("databases", "max_replication_lag", "warn_max_replication_lag", "replication"),
        area="database")
 def test_database_replication_lag(result):
     expect(result)

@@ -34,12 +34,12 @@ def test_host_processes_present(result):
     expect(result)
 
 
-@check("host.processes.pm2", over=having("hosts", "pm2"), area="host")
+@check("host.pm2.apps", over=having("hosts", "pm2"), area="host")
 def test_host_pm2_apps_online(result):
     expect(result)
 
 
-@check("host.processes.pm2_memory", over=lambda env: [h for h in env.hosts if h.pm2 and h.pm2.limits_memory],
+@check("host.pm2.memory", over=lambda env: [h for h in env.hosts if h.pm2 and h.pm2.limits_memory],
        area="host")
 def test_host_pm2_memory(result):
     expect(result)

@@ -1,4 +1,4 @@
-"""The `opsverify archive index` and `opsverify archive export` commands."""
+"""The `opsverify archive index`, `export` and `quarantine` commands."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _date(text: str) -> dt.date:
 
 
 def add_parsers(sub: argparse._SubParsersAction, reports: Path) -> None:
-    """Declare `archive index` and `archive export`."""
+    """Declare `archive index`, `archive export` and `archive quarantine`."""
     index = sub.add_parser("index", help="rebuild reports/index.html (runs by environment and cadence, trends)")
     index.add_argument("--reports", type=Path, default=reports)
     index.add_argument("--trend", metavar="TEST", help="the check whose measured values are charted first "
@@ -29,6 +29,11 @@ def add_parsers(sub: argparse._SubParsersAction, reports: Path) -> None:
     export.add_argument("--to", dest="end", type=_date, default=dt.datetime.now(dt.timezone.utc).date(),
                         metavar="YYYY-MM-DD", help="last day included (default: today, UTC)")
     export.add_argument("--out", type=Path, help="the zip to write (default: opsverify-archive-FROM-TO.zip)")
+    mark = sub.add_parser("quarantine", help="mark a run folder that has no manifest entry (a run that did not "
+                                             "finish) in an entry of its own, with the reason")
+    mark.add_argument("run", metavar="RUN", help="the folder as `archive verify` names it: <environment>/<YYYY-MM>/<run>")
+    mark.add_argument("--reason", required=True, help="why the run did not finish (an auditor reads it)")
+    mark.add_argument("--reports", type=Path, default=reports)
 
 
 def archive_command(args: argparse.Namespace) -> int:
@@ -41,6 +46,8 @@ def archive_command(args: argparse.Namespace) -> int:
 
         print(f"wrote {build(args.reports, args.trend)}")
         return 0
+    if args.archive_command == "quarantine":
+        return _quarantine(args)
     from opsverify.archive.export import export
     from opsverify.archive.manifest import archive_key
     from opsverify.archive.verify import format_verification
@@ -55,3 +62,20 @@ def archive_command(args: argparse.Namespace) -> int:
           f"from {args.start} to {args.end}")
     print(format_verification(done.verification))
     return 0 if done.verification.ok else 1
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    """Mark an unfinished run folder; 2 when it is not one (recorded already, unknown, or holding a link)."""
+    from opsverify.archive.manifest import ManifestError, archive_key
+    from opsverify.archive.nofollow import Planted
+    from opsverify.archive.unfinished import quarantine
+
+    try:
+        entry = quarantine(args.reports, args.run.strip("/"), args.reason, archive_key())
+    except (ValueError, Planted, ManifestError, OSError) as exc:
+        print(f"opsverify archive quarantine: {exc}", file=sys.stderr)
+        return 2
+    found = entry["quarantine"]["found"]
+    print(f"quarantined {entry['run']} as entry {entry['seq']}: {entry['quarantine']['reason']}"
+          + (f" (found: {'; '.join(found)})" if found else ""))
+    return 0

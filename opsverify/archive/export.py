@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from opsverify import __version__
-from opsverify.archive import index
-from opsverify.archive.manifest import MANIFEST, locked, run_files
+from opsverify.archive import index, nofollow
+from opsverify.archive.manifest import MANIFEST
 from opsverify.archive.runs import run_folders
-from opsverify.archive.verify import Verification, format_verification, verify
+from opsverify.archive.verify import Verification, format_verification, read_manifest, verify
 
 README = """This zip holds the opsverify runs of {start} to {end} (UTC start dates) of the archive at {where},
 exported {created} by opsverify {version}.
@@ -51,8 +51,10 @@ def export(reports: Path, start: dt.date, end: dt.date, out: Path, key: bytes | 
         raise ValueError(f"--to {end} is before --from {start}")
     verification = verify(reports, key=key)
     chosen = [r for r in run_folders(reports) if start <= run_date(r) <= end] if reports.is_dir() else []
-    with locked(reports, exclusive=False):
-        manifest = (reports / MANIFEST).read_bytes() if (reports / MANIFEST).is_file() else b""
+    try:
+        manifest = read_manifest(reports)
+    except (FileNotFoundError, nofollow.Planted):
+        manifest = b""  # the verification in the zip says why
     entries = _entries(manifest)
     created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     exported = [{"run": r, **{k: entries[r][k] for k in ("seq", "hash") if r in entries}} for r in chosen]
@@ -61,8 +63,10 @@ def export(reports: Path, start: dt.date, end: dt.date, out: Path, key: bytes | 
                                                   "problems": verification.problems, "head": verification.head}}
     files: dict[str, bytes] = {}
     for run in chosen:
-        for name in run_files(reports / run):
-            files[f"reports/{run}/{name}"] = (reports / run / name).read_bytes()
+        with nofollow.folder(reports, *run.split("/")) as fd:  # links are never followed, so never exported
+            for name, kind, parent, base in nofollow.tree(fd):
+                if kind == "file":
+                    files[f"reports/{run}/{name}"] = nofollow.read(parent, base)
     files["reports/" + MANIFEST] = manifest
     selected = [r for r in index.records(reports) if r["run"] in set(chosen)]
     files["reports/index.html"] = index.render(selected, None, dt.datetime.now(dt.timezone.utc)).encode()

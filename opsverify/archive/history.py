@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from opsverify.archive import nofollow
 from opsverify.archive.runs import run_folders
 
 
@@ -24,12 +25,25 @@ def past_records(reports_dir: Path, environment: str, *, before: str | None = No
     folders = [f for f in run_folders(reports_dir) if f.split("/", 1)[0] == environment] \
         if reports_dir.is_dir() else []
     for folder in sorted(folders, key=lambda f: f.rsplit("/", 1)[-1], reverse=True):
-        try:
-            record = json.loads((reports_dir / folder / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a run still writing, or damaged: `opsverify archive verify` reports those
-        if before is None or record.get("started", "") < before:
-            yield {**record, "run": folder}
+        record = read_record(reports_dir, folder)
+        if record is not None and (before is None or record.get("started", "") < before):
+            yield record
+
+
+def read_record(reports_dir: Path, folder: str) -> dict[str, Any] | None:
+    """A run folder's results record with the folder as `run`; None while it is written, or damaged (verify says)."""
+    try:
+        with nofollow.folder(reports_dir, *folder.split("/")) as fd:
+            record = json.loads(nofollow.read(fd, "results.json"))
+    except (OSError, ValueError, nofollow.Planted):
+        return None
+    return {**record, "run": folder} if isinstance(record, dict) else None
+
+
+def empty(record: dict[str, Any]) -> bool:
+    """Whether the run checked nothing (a -k matching no test): it is archived, but is no cadence's run."""
+    counts = record.get("counts")
+    return isinstance(counts, dict) and not any(counts.values())
 
 
 def past_checks(reports_dir: Path, environment: str, nodeid: str, *, before: str | None = None,

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import json
-import os
 from collections import defaultdict
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from opsverify.archive import charts
+from opsverify.archive import charts, nofollow
+from opsverify.archive.history import empty, read_record
 from opsverify.archive.runs import run_folders
 
 INDEX = "index.html"
@@ -26,25 +25,17 @@ _COUNTED = ("passed", "failed", "warning", "error", "skipped", "waived")
 
 def records(reports: Path) -> list[dict[str, Any]]:
     """Every readable results record in the archive, oldest first, with its run folder as `run`."""
-    found = []
-    for folder in run_folders(reports) if reports.is_dir() else []:
-        try:
-            record = json.loads((reports / folder / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a run still writing, or damaged: `opsverify archive verify` names those
-        if isinstance(record, dict):
-            found.append({**record, "run": folder})
+    folders = run_folders(reports) if reports.is_dir() else []
+    found = [record for folder in folders if (record := read_record(reports, folder)) is not None]
     return sorted(found, key=lambda r: str(r.get("started", "")))
 
 
 def build(reports: Path, trend: str | None = None, now: dt.datetime | None = None) -> Path:
-    """Write reports/index.html (atomically) and return its path; `trend` picks the chart shown first (a glob)."""
+    """Write reports/index.html (atomically, never through a link) and return its path; `trend` picks the first chart."""
     page = render(records(reports), trend, now or dt.datetime.now(dt.timezone.utc))
-    target = reports / INDEX
-    temporary = reports / f".{INDEX}.{os.getpid()}.tmp"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
-    return target
+    with nofollow.folder(reports) as root:
+        nofollow.write(root, INDEX, [page.encode()])
+    return reports / INDEX
 
 
 def render(runs: list[dict[str, Any]], trend: str | None, now: dt.datetime) -> str:
@@ -95,7 +86,7 @@ def _runs(label: str, runs: list[dict[str, Any]]) -> str:
     rows = []
     for run in list(reversed(runs))[:MAX_RUNS]:
         counts = run.get("counts") or {}
-        status = "passed" if run.get("exit_status") == 0 else "failed"
+        status = "empty" if empty(run) else "passed" if run.get("exit_status") == 0 else "failed"
         cells = "".join(f"<td class='n'>{int(counts.get(o, 0) or 0)}</td>" for o in _COUNTED)
         link = f"{run['run']}/report.html"
         rows.append(f"<tr><td>{escape(str(run.get('started', '')))}</td><td class='{status}'>{status}</td>{cells}"

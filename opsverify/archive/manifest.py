@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from opsverify.archive import nofollow
+
 MANIFEST = "manifest.jsonl"
 LOCK = ".manifest.lock"
 GENESIS = "0" * 64
 KEY_VARIABLE = "OPSV_ARCHIVE_KEY"
-_CHUNK = 1024 * 1024
 _TAIL_STEP = 64 * 1024
 
 
@@ -51,33 +52,21 @@ def entry_hmac(entry: dict[str, Any], key: bytes) -> str:
     return hmac.new(key, canonical(entry), hashlib.sha256).hexdigest()
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 hex of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buffer):
-            digest.update(view[:n])
-    return digest.hexdigest()
-
-
-def run_files(run_dir: Path) -> list[str]:
-    """Every file under run_dir as a posix path relative to it, sorted (dir links not followed)."""
-    return sorted(
-        (Path(top) / name).relative_to(run_dir).as_posix()
-        for top, _, names in os.walk(run_dir)
-        for name in names
-    )
+def hashes(dirfd: int, where: Path) -> dict[str, str]:
+    """Every file below a folder descriptor -> its SHA-256; Planted for a link or a FIFO found inside."""
+    found = {}
+    for name, kind, parent, base in nofollow.tree(dirfd):
+        if kind != "file":
+            raise nofollow.planted(where / name)
+        found[name] = nofollow.sha256(parent, base)
+    return found
 
 
 @contextmanager
 def locked(reports_dir: Path, *, exclusive: bool) -> Iterator[None]:
-    """Hold the archive's flock: exclusive to append; shared to read (none if no lock file)."""
-    lock = reports_dir / LOCK
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT if exclusive else os.O_RDONLY, 0o644)
-    except FileNotFoundError:
+    """Hold the archive's flock: exclusive to append; shared to read (none if no lock file). Never via a link."""
+    fd = _lock(reports_dir, exclusive)
+    if fd is None:
         yield
         return
     try:
@@ -87,42 +76,63 @@ def locked(reports_dir: Path, *, exclusive: bool) -> Iterator[None]:
         os.close(fd)
 
 
-def append(reports_dir: Path, run_dir: Path, *, summary: dict, key: bytes | None = None) -> dict:
-    """Record a finished run folder as the next manifest entry and return that entry."""
+def _lock(reports_dir: Path, exclusive: bool) -> int | None:
+    """A descriptor of the lock file (made when exclusive); None for a reader when there is none yet."""
+    try:
+        with nofollow.folder(reports_dir) as root:
+            return nofollow.open_file(root, LOCK, os.O_RDWR | os.O_CREAT if exclusive else os.O_RDONLY,
+                                      reports_dir / LOCK)
+    except FileNotFoundError:
+        if exclusive:
+            raise
+        return None
+
+
+def append(reports_dir: Path, run_dir: Path, *, summary: dict, key: bytes | None = None,
+           quarantine: dict | None = None) -> dict:
+    """Record a finished run folder as the next manifest entry and return that entry.
+
+    With `quarantine` (reason, by, what was found) the entry marks an unfinished folder instead: it is
+    then vouched for as it is, and verify shows the mark.
+    """
     run = _relative_run(reports_dir, run_dir)
-    files = {name: sha256_file(run_dir / name) for name in run_files(run_dir)}
-    path = reports_dir / MANIFEST
-    with locked(reports_dir, exclusive=True):
-        last, needs_newline = _last_entry(path)
-        entry: dict[str, Any] = json.loads(dumps({
+    with nofollow.folder(reports_dir, *run.split("/")) as fd:
+        files = hashes(fd, run_dir)
+    with locked(reports_dir, exclusive=True), nofollow.folder(reports_dir) as root:
+        nofollow.refuse_link(root, MANIFEST, reports_dir / MANIFEST)
+        last, needs_newline = _last_entry(root, reports_dir / MANIFEST)
+        fields: dict[str, Any] = {
             "seq": last["seq"] + 1 if last else 1,
             "run": run,
             "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "summary": summary,
             "files": files,
             "prev": last["hash"] if last else GENESIS,
-        }))  # the round trip makes the entry exactly what a reader will parse and re-hash
+        }
+        if quarantine is not None:
+            fields["quarantine"] = quarantine
+        entry: dict[str, Any] = json.loads(dumps(fields))  # exactly what a reader will parse and re-hash
         entry["hash"] = entry_hash(entry)
         if key is not None:
             entry["hmac"] = entry_hmac(entry, key)
-        _write_line(path, (b"\n" if needs_newline else b"") + dumps(entry) + b"\n")
+        nofollow.append(root, MANIFEST, (b"\n" if needs_newline else b"") + dumps(entry) + b"\n")
     return entry
 
 
 def _relative_run(reports_dir: Path, run_dir: Path) -> str:
-    """run_dir relative to reports_dir (posix); an error when it is not a folder inside it."""
+    """run_dir relative to reports_dir (posix), by name; an error when it is not a folder inside it."""
     try:
-        run = run_dir.resolve().relative_to(reports_dir.resolve())
+        run = Path(os.path.abspath(run_dir)).relative_to(os.path.abspath(reports_dir))
     except ValueError:
         raise ValueError(f"run folder {run_dir} is not inside the archive {reports_dir}") from None
-    if not run.parts or not run_dir.is_dir():
+    if not run.parts or ".." in run.parts or not run_dir.is_dir():
         raise ValueError(f"{run_dir} is not a run folder inside the archive {reports_dir}")
     return run.as_posix()
 
 
-def _last_entry(path: Path) -> tuple[dict[str, Any] | None, bool]:
+def _last_entry(root: int, path: Path) -> tuple[dict[str, Any] | None, bool]:
     """The manifest's last entry (None when empty) and whether the file lacks a final newline."""
-    last = _last_line(path)
+    last = _last_line(root)
     if last is None:
         return None, False
     line, ends_with_newline = last
@@ -136,17 +146,16 @@ def _last_entry(path: Path) -> tuple[dict[str, Any] | None, bool]:
                         "can be chained to it; run `opsverify archive verify`")
 
 
-def _last_line(path: Path) -> tuple[bytes, bool] | None:
-    """The last line (without newline) and whether the file ends with one; None if it is empty."""
+def _last_line(root: int) -> tuple[bytes, bool] | None:
+    """The last line (without newline) and whether the file ends with one; None if it is empty or absent."""
     try:
-        with open(path, "rb") as f:
-            pos = f.seek(0, os.SEEK_END)
+        with nofollow.opened(root, MANIFEST) as fd:
+            pos = os.fstat(fd).st_size
             tail = b""
             while pos > 0:
                 step = min(_TAIL_STEP, pos)
                 pos -= step
-                f.seek(pos)
-                tail = f.read(step) + tail
+                tail = os.pread(fd, step, pos) + tail
                 ends_with_newline = tail.endswith(b"\n")
                 body = tail[:-1] if ends_with_newline else tail
                 cut = body.rfind(b"\n")
@@ -155,22 +164,3 @@ def _last_line(path: Path) -> tuple[bytes, bool] | None:
     except FileNotFoundError:
         pass
     return None
-
-
-def _write_line(path: Path, data: bytes) -> None:
-    """Append data in one os.write on an O_APPEND descriptor; fsync it (and the folder if new)."""
-    created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        written = os.write(fd, data)
-        if written != len(data):
-            raise OSError(f"short write to {path}: {written} of {len(data)} bytes")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import os
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from opsverify.archive.manifest import (
-    GENESIS, KEY_VARIABLE, MANIFEST, entry_hash, entry_hmac, locked, run_files, sha256_file,
-)
+from opsverify.archive import nofollow
+from opsverify.archive.manifest import GENESIS, KEY_VARIABLE, MANIFEST, entry_hash, entry_hmac, locked
 from opsverify.archive.runs import run_folders
+from opsverify.archive.unfinished import findings
 
 _SHOWN = 10
 _FIELDS = {"seq": int, "run": str, "recorded": str, "summary": dict, "files": dict,
@@ -29,27 +31,47 @@ class Verification:
     first_bad_seq: int | None
     notes: list[str] = field(default_factory=list)
     head: str | None = None
+    quarantined: list[str] = field(default_factory=list)  # unfinished runs marked, with reason and findings
 
 
 def verify(reports_dir: Path, key: bytes | None = None) -> Verification:
-    """Check the manifest entry by entry and every file it lists; with key, the signatures too."""
+    """Check the manifest entry by entry and every file it lists; with key, the signatures too; no link anywhere."""
     path = reports_dir / MANIFEST
-    if not path.is_file():
-        return Verification(False, 0, [f"no manifest at {path}: no run in this archive can be "
-                                       "vouched for"], None)
-    with locked(reports_dir, exclusive=False):
-        data = path.read_bytes()
     check = _Check(reports_dir, key)
+    try:
+        data = read_manifest(reports_dir)
+    except FileNotFoundError:
+        data = b""
+        check.problem(math.inf, f"no manifest at {path}: no run in this archive can be vouched for")
+    except (nofollow.Planted, OSError):
+        data = b""  # a link or a FIFO in its place: the scan of the archive names it
     check.manifest(data)
     check.unrecorded_folders()
+    check.strays()
     return check.result()
+
+
+def read_manifest(reports_dir: Path) -> bytes:
+    """The manifest's bytes, read under the shared lock and never through a link."""
+    with locked(reports_dir, exclusive=False), nofollow.folder(reports_dir) as root:
+        return nofollow.read(root, MANIFEST)
+
+
+def recorded_runs(reports_dir: Path) -> set[str]:
+    """The run folders the manifest's readable entries name (a missing manifest names none)."""
+    try:
+        data = read_manifest(reports_dir)
+    except FileNotFoundError:
+        return set()
+    return {entry["run"] for entry, _ in map(_parse, data.splitlines()) if entry}
 
 
 def format_verification(v: Verification) -> str:
     """A few lines for the terminal: the verdict, the problems (first altered first), the notes."""
     entries = _count(v.entries, "entry")
     if v.ok:
-        lines = [f"archive OK: {entries}, chain intact, every recorded file matches"]
+        marked = f"; {_count(len(v.quarantined), 'run')} quarantined (below)" if v.quarantined else ""
+        lines = [f"archive OK: {entries}, chain intact, every recorded file matches{marked}"]
     else:
         first = f"; first altered entry: {v.first_bad_seq}" if v.first_bad_seq is not None else ""
         lines = [f"archive NOT OK: {_count(len(v.problems), 'problem')} in {entries}{first}"]
@@ -58,6 +80,7 @@ def format_verification(v: Verification) -> str:
             lines.append(f"  … and {len(v.problems) - _SHOWN} more")
     if v.head:
         lines.append(f"head: {v.head} (keep a copy elsewhere: it shows removed latest entries)")
+    lines += [f"quarantined: {q}" for q in v.quarantined]
     lines += [f"note: {n}" for n in v.notes]
     return "\n".join(lines)
 
@@ -76,6 +99,8 @@ class _Check:
         self.runs: set[str] = set()
         self.signed = 0
         self.bad_signatures: list[tuple[int, str]] = []
+        self.quarantined: list[str] = []
+        self.links = _odd_files(reports_dir)  # links, FIFOs, devices anywhere in the archive -> what they are
 
     def problem(self, seq: float, message: str) -> None:
         """Note a problem that points at entry seq."""
@@ -117,6 +142,7 @@ class _Check:
                               "(its hash does not match its contents)")
         self.signature(entry, label)
         self.files(entry, label)
+        self.mark(entry, label)
         self.prev = (seq, entry["hash"])
         self.head = entry["hash"]
 
@@ -176,36 +202,65 @@ class _Check:
             self.problem(seq, f"{label}: names a path outside the archive")
             return
         self.runs.add(entry["run"])
-        run_dir = self.reports_dir / entry["run"]
-        if not run_dir.is_dir():
+        try:
+            with nofollow.folder(self.reports_dir, *entry["run"].split("/")) as fd:
+                self.compare(entry["run"], label, seq, recorded, nofollow.tree(fd))
+        except FileNotFoundError:
             self.problem(seq, f"{label}: the run folder is missing")
-            return
-        for name, digest in recorded.items():
-            path = run_dir / name
-            if not path.is_file():
-                self.problem(seq, f"{label}: {name} is missing")
-                continue
-            now = sha256_file(path)
-            if now != digest:
-                self.problem(seq, f"{label}: {name} was changed "
-                                  f"(sha256 {str(digest)[:12]}… recorded, {now[:12]}… now)")
-        for name in run_files(run_dir):
+        except (nofollow.Planted, OSError):
+            self.problem(seq, f"{label}: the run folder is not a plain folder "
+                              f"({self.links.pop(entry['run'], 'it cannot be opened')})")
+
+    def compare(self, run: str, label: str, seq: int, recorded: dict[str, Any],
+                present: Iterator[tuple[str, str, int, str]]) -> None:
+        """The run folder's files against the recorded ones: changed, replaced by a link, added, missing."""
+        seen = set()
+        for name, kind, parent, base in present:
+            seen.add(name)
+            odd = self.links.pop(f"{run}/{name}", None)
             if name not in recorded:
-                self.problem(seq, f"{label}: {name} was added after the run was recorded")
+                self.problem(seq, f"{label}: {name} was added after the run was recorded"
+                                  + (f" ({name} {odd})" if odd else ""))
+            elif kind != "file":
+                self.problem(seq, f"{label}: {name} {odd or 'is not a plain file'}, not the recorded file")
+            elif (now := nofollow.sha256(parent, base)) != recorded[name]:
+                self.problem(seq, f"{label}: {name} was changed "
+                                  f"(sha256 {str(recorded[name])[:12]}… recorded, {now[:12]}… now)")
+        for name in recorded:
+            if name not in seen:
+                self.problem(seq, f"{label}: {name} is missing")
+
+    def mark(self, entry: dict[str, Any], label: str) -> None:
+        """A quarantine entry: shown with its reason, who marked it and what was found."""
+        mark = entry.get("quarantine")
+        if not isinstance(mark, dict):
+            return
+        found = [str(f) for f in mark.get("found") or []]
+        self.quarantined.append(f"{label} marked unfinished by {mark.get('by', '?')} at {entry['recorded']}: "
+                                f"{mark.get('reason', '?')}" + (f" (found: {'; '.join(found)})" if found else ""))
 
     def unrecorded_folders(self) -> None:
-        """Run folders the manifest does not list are not vouched for."""
+        """Run folders the manifest does not list are not vouched for: say what is wrong with each."""
         for run in run_folders(self.reports_dir):
             if run not in self.runs:
-                self.problem(math.inf, f"{run}: this run folder is not in the manifest (its entry "
-                                       "was removed or never written, or it was added by hand)")
+                found = findings(self.reports_dir, run)
+                self.problem(math.inf, f"{run}: this run folder is not in the manifest (its entry was removed or "
+                                       "never written, or it was added by hand)"
+                                       + (f": {'; '.join(found)}" if found else "")
+                                       + f"; if its run did not finish, mark it with `opsverify archive quarantine "
+                                         f"{run} --reason ...`")
+
+    def strays(self) -> None:
+        """Links, FIFOs and devices the entries did not already account for: the archive holds none."""
+        for path, what in sorted(self.links.items()):
+            self.problem(math.inf, f"{path} {what}: the archive holds no links, pipes or devices")
 
     def result(self) -> Verification:
         """The verdict, the problems ordered by the entry they point at, and the notes."""
         ordered = sorted(self.found, key=lambda found: found[0])  # stable: keeps line order
         first = next((int(seq) for seq, _ in ordered if seq != math.inf), None)
         return Verification(not ordered, self.lines, [message for _, message in ordered], first,
-                            self.notes(), self.head)
+                            self.notes(), self.head, self.quarantined)
 
     def notes(self) -> list[str]:
         """What verify could not establish: unchecked or absent signatures."""
@@ -248,3 +303,18 @@ def _inside(name: str) -> bool:
     """Whether a recorded relative path stays inside the folder it is relative to."""
     path = PurePosixPath(name)
     return bool(name) and not path.is_absolute() and ".." not in path.parts
+
+
+def _odd_files(reports_dir: Path) -> dict[str, str]:
+    """Every symlink, FIFO, socket or device below the archive folder (posix path relative to it) -> what it is."""
+    found: dict[str, str] = {}
+    try:
+        with nofollow.folder(reports_dir) as root:
+            for name, kind, parent, base in nofollow.tree(root):
+                if kind == "link":
+                    found[name] = f"is a symlink to {os.readlink(base, dir_fd=parent)}"
+                elif kind == "other":
+                    found[name] = "is not a plain file (a pipe, socket or device)"
+    except FileNotFoundError:
+        pass
+    return found

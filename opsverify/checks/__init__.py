@@ -23,6 +23,7 @@ _PORTS = {"http": 80, "https": 443, "postgresql": 5432, "postgres": 5432, "mysql
           "oracle": 1521, "smtp": 25, "ssh": 22, "paramiko": 22, "safe-ssh": 22}
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Callable[..., Any])
 
 
 class CheckError(Exception):
@@ -148,23 +149,46 @@ def _first_line(e: BaseException) -> str:
     args = getattr(e, "args", ())
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         return f"{_first_line(Exception(args[1]))} (MySQL {args[0]})"
-    text = str(e).strip()
+    text = scrub(str(e)).strip()  # before the first line is taken: a cut never shows part of a secret
     if text.startswith("(") and ") " in text:  # SQLAlchemy prefixes "(driver.Error) "
         text = text.split(") ", 1)[1]
     return " ".join(text.splitlines()[0].split()) if text else ""
 
 
-def probe(check: Callable[..., Result]) -> Callable[..., Result]:
-    """Make a check total: any exception becomes an `error` with its cause; secrets are scrubbed.
+def prepare(setup: Callable[[Any], object]) -> Callable[[C], C]:
+    """Declare set-up a check needs for an item (an SSL context, a driver's import), done before any probe is timed."""
 
-    Keyword arguments (such as `context`) pass through to the check.
+    def declare(check: C) -> C:
+        check.prepare = setup  # type: ignore[attr-defined]
+        return check
+
+    return declare
+
+
+def prepared(check: Callable[..., Any], item: Any) -> None:
+    """Do a check's declared set-up for an item; what fails here the check itself reports when it runs."""
+    setup = getattr(check, "prepare", None)
+    if setup is not None:
+        try:
+            setup(item)
+        except Exception:  # noqa: BLE001 - e.g. a missing ca_file: the check's own error says so
+            pass
+
+
+def probe(check: Callable[..., Result]) -> Callable[..., Result]:
+    """Make a check total and bounded: any exception becomes an `error` with its cause; secrets are scrubbed.
+
+    The check runs within its deadline (`deadline.budget_of`): sockets it guards are shut down when
+    that passes. Keyword arguments (such as `context`) pass through to the check.
     """
+    from opsverify.checks.deadline import Deadline, budget_of  # that module builds on this one
 
     @functools.wraps(check)
     def run(item: T, **kwargs: Any) -> Result:
         """The check, never raising, its result scrubbed."""
         try:
-            result = check(item, **kwargs)
+            with Deadline(budget_of(run, item)):
+                result = check(item, **kwargs)
         except Exception as exc:  # noqa: BLE001 - a check never raises
             try:
                 where = target_key(item)

@@ -5,20 +5,21 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from opsverify.checks import probe
+from opsverify.checks import probe, timeout_of
+from opsverify.checks.deadline import budget
 from opsverify.checks.cache import connect
 from opsverify.checks.host import percent
-from opsverify.checks.previous import previous, seconds_since
+from opsverify.checks.counters import first_reading, since_previous
 from opsverify.context import RunContext
-from opsverify.result import Result, grade, skipped
+from opsverify.result import Result, error, grade, skipped
 from opsverify.spec.models.health import Cache
-from opsverify.spec.units import format_bytes, format_seconds
+from opsverify.spec.units import format_bytes
 
 
 def _info(cache: Cache) -> dict[str, Any] | Result:
     """INFO of the cache, or the skip for a cache that is not Redis."""
     if urlsplit(cache.url.reveal()).scheme.lower() == "memcached":
-        return skipped("memcached is not supported yet")
+        return error(f"{cache.url} is memcached, which opsverify cannot read yet: not checked")
     client = connect(cache)
     try:
         info = client.info()
@@ -29,23 +30,30 @@ def _info(cache: Cache) -> dict[str, Any] | Result:
         client.close()
 
 
+@budget(timeout_of)
 @probe
-def hit_rate(cache: Cache) -> Result:
-    """keyspace_hits / (hits + misses) since the server started (or CONFIG RESETSTAT), against min_hit_rate."""
+def hit_rate(cache: Cache, *, context: RunContext | None = None) -> Result:
+    """keyspace_hits / (hits + misses) since the previous archived run (the lifetime ratio only as a first
+    reading, never a silent pass), against min_hit_rate."""
     info = _info(cache)
     if isinstance(info, Result):
         return info
-    hits, misses = int(info["keyspace_hits"]), int(info["keyspace_misses"])
-    evidence = {"keyspace_hits": hits, "keyspace_misses": misses, "uptime_s": int(info["uptime_in_seconds"])}
+    counters = {"keyspace_hits": int(info["keyspace_hits"]), "keyspace_misses": int(info["keyspace_misses"])}
+    span = since_previous(context, counters, int(info["uptime_in_seconds"]), info.get("run_id"))
+    hits, misses = span.grown["keyspace_hits"], span.grown["keyspace_misses"]
+    evidence = {**counters, "uptime_s": int(info["uptime_in_seconds"]), "run_id": info.get("run_id"),
+                "hits": hits, "misses": misses, "since": span.since}
     if hits + misses == 0:
-        return skipped(f"no key lookups on {cache.url} since its statistics began; the hit rate cannot be "
-                       "measured", evidence=evidence)
-    since = format_seconds(max(int(info["uptime_in_seconds"]), 1))
-    return grade(f"hit rate ({hits} hits, {misses} misses in {since})", hits / (hits + misses),
-                 cache.min_hit_rate, cache.warn_min_hit_rate, show=percent, unit="ratio",
-                 higher_is_worse=False, evidence=evidence)
+        return error(f"no key lookups on {cache.url} {span.said}: the hit rate cannot be measured",
+                     evidence=evidence)
+    rate = hits / (hits + misses)
+    result = grade("hit rate", rate, cache.min_hit_rate, cache.warn_min_hit_rate, show=percent, unit="ratio",
+                   higher_is_worse=False, evidence=evidence,
+                   said=f"hit rate is {percent(rate)} ({hits} hits, {misses} misses {span.said})")
+    return first_reading(result, span)
 
 
+@budget(timeout_of)
 @probe
 def memory(cache: Cache) -> Result:
     """used_memory as a share of maxmemory, against max_memory_used; no maxmemory set is a skip."""
@@ -63,28 +71,22 @@ def memory(cache: Cache) -> Result:
                  cache.warn_max_memory_used, show=percent, unit="ratio", evidence=evidence)
 
 
+@budget(timeout_of)
 @probe
 def evictions(cache: Cache, *, context: RunContext | None = None) -> Result:
-    """Keys evicted per day: since the previous archived run of this check, else since the server started."""
+    """Keys evicted per day since the previous archived run of this check (since start-up only as a first reading)."""
     if cache.max_evictions_per_day is None:
         return skipped("no max_evictions_per_day set")
     info = _info(cache)
     if isinstance(info, Result):
         return info
-    evicted, uptime, run_id = int(info["evicted_keys"]), int(info["uptime_in_seconds"]), info.get("run_id")
-    evidence = {"evicted_keys": evicted, "uptime_s": uptime, "run_id": run_id}
-    past = previous(context, "evicted_keys")
-    then = past.entry["evidence"] if past else {}
-    elapsed = seconds_since(context, past) if past and context else 0.0
-    if past and then.get("run_id") == run_id and evicted >= int(then["evicted_keys"]) and elapsed > 0:
-        count, seconds = evicted - int(then["evicted_keys"]), elapsed
-        span = f"since the run of {past.started[:16].replace('T', ' ')}Z"
-        evidence["since"] = past.run
-    else:
-        count, seconds = evicted, max(uptime, 1)
-        span = "since the server started" + (" (restarted after the previous run)" if past else "")
-    per_day = count * 86400 / seconds
-    return grade(f"evictions per day ({count} keys evicted {span}, {format_seconds(seconds)} ago)",
-                 round(per_day, 1), cache.max_evictions_per_day, show=lambda v: f"{v:.0f}" if v >= 100 else f"{v:g}",
-                 unit="keys/day",
-                 evidence=evidence)
+    counters = {"evicted_keys": int(info["evicted_keys"])}
+    span = since_previous(context, counters, int(info["uptime_in_seconds"]), info.get("run_id"))
+    count = span.grown["evicted_keys"]
+    evidence = {**counters, "uptime_s": int(info["uptime_in_seconds"]), "run_id": info.get("run_id"),
+                "since": span.since}
+    per_day = count * 86400 / span.seconds
+    result = grade(f"evictions per day ({count} keys evicted {span.said})", round(per_day, 1),
+                   cache.max_evictions_per_day, show=lambda v: f"{v:.0f}" if v >= 100 else f"{v:g}",
+                   unit="keys/day", evidence=evidence)
+    return result if count == 0 else first_reading(result, span)  # none ever evicted is none since any run

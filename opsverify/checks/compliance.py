@@ -6,15 +6,17 @@ import datetime as dt
 import re
 import shlex
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from opsverify.checks import CheckError, probe
+from opsverify.checks import CheckError, combine, probe, show_size
+from opsverify.checks.configured_sql import one_statement
 from opsverify.checks.database import connection
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, grade, passed, warning
+from opsverify.result import Result, Status, failed, grade, passed, warning
 from opsverify.spec.models.compliance import AccessReview, Document, LogRetention
 from opsverify.spec.models.hosts import Host
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, format_bytes
 
 DAY = 86400.0
 _REVIEWED = re.compile(r"last[ _-]?reviewed\W{0,8}(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
@@ -28,7 +30,7 @@ def access_review(review: AccessReview, *, context: RunContext) -> Result:
     if db is None:
         raise CheckError(f"access review: there is no database named {review.database!r}")
     with connection(db) as conn:
-        rows = conn.exec_driver_sql(review.sql).fetchall()
+        rows = one_statement(conn, review.sql)
     found = sorted({str(row[0]).strip() for row in rows if row and row[0] is not None and str(row[0]).strip()})
     approved = {a.strip().lower() for a in review.approved}
     unapproved = [who for who in found if who.lower() not in approved]
@@ -99,28 +101,60 @@ def _days(seconds: float) -> str:
 
 @probe
 def log_retention(retention: LogRetention, *, context: RunContext) -> Result:
-    """The oldest kept log file is at least min_days old, and none is older than max_days (by modification time)."""
+    """The oldest kept log file is at least min_days old and none is older than max_days (by modification time); no
+    file is bigger than max_file_size; at most max_files are kept; the newest is at most max_newest_days old."""
+    machine = _machine(retention, context)
+    now, files = _kept(retention, machine)
+    where = f"{retention.path} on {machine.name}"
+    if not files:
+        needs = (retention.min_days, retention.max_newest_days)
+        verdict = failed if any(v is not None for v in needs) else passed
+        return verdict(f"no log files are kept under {where}; {_window(retention)}", value=0, unit="days",
+                       evidence={"path": retention.path, "files": 0})
+    (oldest_at, _, oldest), (newest_at, _, newest) = files[0], files[-1]
+    biggest_size, biggest = max((size, path) for _, size, path in files)
+    evidence = {"path": retention.path, "host": machine.name, "files": len(files), "oldest": oldest,
+                "oldest_age_days": round(max(0.0, now - oldest_at) / DAY, 1), "newest": newest,
+                "newest_age_days": round(max(0.0, now - newest_at) / DAY, 1), "biggest": biggest,
+                "biggest_size": format_bytes(biggest_size)}
+    results = []
+    if retention.min_days is not None or retention.max_days is not None:
+        results.append(_span(retention, where, max(0.0, (now - oldest_at) / DAY), oldest, evidence))
+    if retention.max_files is not None:
+        results.append(grade("files kept", len(files), retention.max_files, evidence=evidence,
+                             said=f"{len(files)} log files are kept under {where}"))
+    if retention.max_file_size is not None or retention.warn_max_file_size is not None:
+        results.append(grade("", biggest_size, retention.max_file_size, retention.warn_max_file_size, show=show_size,
+                             unit="bytes", evidence=evidence,
+                             said=f"{Path(biggest).name}, the biggest log file under {where}, is "
+                                  f"{format_bytes(biggest_size)}"))
+    if retention.max_newest_days is not None:
+        age = max(0.0, (now - newest_at) / DAY)
+        result = grade("", age, retention.max_newest_days, show=lambda d: f"{d:.0f} days", unit="days",
+                       evidence=evidence, said=f"the newest log file under {where} ({Path(newest).name}) is "
+                                               f"{_whole_days(age)} old")
+        results.append(replace(result, reason=result.reason + "; nothing was rotated or archived since")
+                       if result.status is Status.FAILED else result)
+    return combine(results)
+
+
+def _kept(retention: LogRetention, machine: Host) -> tuple[float, list[tuple[float, int, str]]]:
+    """The host's time now and the kept files as (modification time, size, path), oldest first."""
     from opsverify.checks import host as hosts  # testinfra is imported only when logs are checked
 
-    machine = _machine(retention, context)
     directory, name = _find_arguments(retention.path)
     args = [directory, "-type", "f"] + (["-maxdepth", "1", "-name", name] if name else []) + \
-        ["-printf", r"%T@\t%p\n"]
+        ["-printf", r"%T@\t%s\t%p\n"]
     output = hosts.output(machine, "sh -c %s", "date +%s && find " + " ".join(shlex.quote(a) for a in args))
     lines = output.strip().splitlines()
     now = float(lines[0]) if lines and _number(lines[0]) else time.time()
-    files = sorted((float(stamp), path) for stamp, _, path in (ln.partition("\t") for ln in lines[1:])
-                   if _number(stamp))
-    where = f"{retention.path} on {machine.name}"
-    if not files:
-        verdict = failed if retention.min_days is not None else passed
-        return verdict(f"no log files are kept under {where}; {_window(retention)}", value=0, unit="days",
-                       evidence={"path": retention.path, "files": 0})
-    (oldest_at, oldest), (newest_at, newest) = files[0], files[-1]
-    age = max(0.0, (now - oldest_at) / DAY)
-    evidence = {"path": retention.path, "host": machine.name, "files": len(files), "oldest": oldest,
-                "oldest_age_days": round(age, 1), "newest": newest,
-                "newest_age_days": round(max(0.0, now - newest_at) / DAY, 1)}
+    fields = [line.split("\t", 2) for line in lines[1:]]
+    return now, sorted((float(stamp), int(size), path) for stamp, size, path in (f for f in fields if len(f) == 3)
+                       if _number(stamp) and size.isdigit())
+
+
+def _span(retention: LogRetention, where: str, age: float, oldest: str, evidence: dict[str, object]) -> Result:
+    """How far back the kept logs go against min_days and max_days (and their warn_ twins)."""
     span = f"logs under {where} go back {_whole_days(age)} ({Path(oldest).name})"
     lacking = _first_crossed(age, (retention.min_days, retention.warn_min_days), below=True)
     excess = _first_crossed(age, (retention.max_days, retention.warn_max_days), below=False)

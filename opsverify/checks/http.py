@@ -2,107 +2,66 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import os
 import re
-import ssl
 import statistics
-import time
-from dataclasses import dataclass
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-
-from opsverify.checks import (CheckError, cause, combine, milliseconds, probe, show_seconds,
-                              target_key, timeout_of)
+from opsverify.checks import cause, combine, milliseconds, prepare, probe, show_seconds, target_key, timeout_of
+from opsverify.checks.deadline import budget
+from opsverify.checks.fetch import Answer, Refused, fetch, session
 from opsverify.checks.trust import client_context
 from opsverify.load.histogram import nearest_rank
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Endpoint, Expect, Sla
-from opsverify.spec.secret import MASK, reveal
-from opsverify.spec.units import Ratio, format_percent
+from opsverify.spec.secret import MASK, mask_url, scrub, shorten
+from opsverify.spec.units import Duration, Ratio, format_percent, format_seconds
 
 SENSITIVE_HEADER = re.compile(r"cookie|authori[sz]ation|token|secret|api[-_]?key|session|passw", re.I)
-EXCERPT = 300
+EXCERPT = 300  # characters of a failed answer's body in its evidence
+EXCERPT_WINDOW = 64 * 1024  # bytes of the body read for it: scrubbed whole, then cut
 MISSING = object()
 
 
-@dataclass(frozen=True)
-class _Answer:
-    """A response read to its end, and how long that took."""
-
-    response: requests.Response
-    body: bytes
-    elapsed: float
-
-
-class _SharedTrust(HTTPAdapter):
-    """A requests adapter that verifies with one preloaded SSL context instead of reloading CAs per connection."""
-
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self._context = context
-        super().__init__()
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kwargs: Any) -> None:
-        """Every pool wraps its sockets with the shared context."""
-        super().init_poolmanager(connections, maxsize, block, ssl_context=self._context, **kwargs)
-
-    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
-        """Never a CA path in the pool key: the context already trusts what it should."""
-        return super().build_connection_pool_key_attributes(request, True, cert)
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        """Always verify, with the shared context's CAs (none loaded again per connection)."""
-        conn.cert_reqs, conn.ca_certs, conn.ca_cert_dir = "CERT_REQUIRED", None, None
-
-
-def session(ca_file: str | None) -> requests.Session:
-    """A session that trusts the system's CAs, SSL_CERT_FILE/REQUESTS_CA_BUNDLE and the item's ca_file."""
-    made = requests.Session()
-    made.mount("https://", _SharedTrust(client_context(ca_file)))
-    return made
-
-
-def _fetch(client: requests.Session, endpoint: Endpoint) -> _Answer:
-    """One request read to its end; a body still arriving after the timeout is a CheckError."""
-    timeout = timeout_of(endpoint)
-    start = time.perf_counter()
-    response = client.request(
-        endpoint.method, endpoint.url.reveal(),
-        headers={name: reveal(value) for name, value in endpoint.headers.items()},
-        timeout=(timeout, timeout), stream=True)
-    with response:
-        chunks = []
-        for chunk in response.iter_content(65536):
-            chunks.append(chunk)
-            if time.perf_counter() - start > timeout:
-                raise CheckError(f"no complete answer within {show_seconds(timeout)}")
-    return _Answer(response, b"".join(chunks), time.perf_counter() - start)
-
-
+@prepare(lambda endpoint: client_context(endpoint.ca_file))
+@budget(timeout_of)
 @probe
 def response(endpoint: Endpoint) -> Result:
-    """One request: status via expect.accepts(), `contains`, `json` subset, max_time/warn_max_time."""
+    """One request, its redirects and body within the timeout: status, `contains`, `json`, max_time/warn_max_time.
+
+    A body longer than `body_limit` is read no further: the check is judged on its first bytes when
+    they are enough (the status, or `contains` found in them), else it is an error.
+    """
     with session(endpoint.ca_file) as client:
-        answer = _fetch(client, endpoint)
+        try:
+            answer = fetch(client, endpoint)
+        except Refused as refused:
+            return failed(str(refused))
     expect, code = endpoint.expect, answer.response.status_code
     answered = f"{endpoint.method} {endpoint.url} answered {code}"
-    if answer.response.history:
-        answered += f" after redirect to {answer.response.url}"
+    if answer.redirects:
+        answered += f" after redirect to {mask_url(answer.response.url)}"
     if not expect.accepts(code):
         results = [failed(f"{answered}; expected {_expected(expect)}", value=code)]
+    elif answer.cut is not None and (expect.json_ or expect.json_age or _lacks(expect, answer.body)):
+        return error(f"body larger than {answer.cut} (first {answer.cut} read)", evidence=_evidence(answer))
     else:
-        results = [passed(answered, value=code)]
-        results += [failed(problem) for problem in _content_problems(expect, answer.body)]
+        results = [passed(answered, value=code)] + _content(expect, answer.body)
     results.append(grade("response time", answer.elapsed, expect.max_time, expect.warn_max_time,
                          show=show_seconds, unit="s"))
     result = combine(results, **_evidence(answer))
     if not result.ok:
-        result = result.with_evidence(body=answer.body[:EXCERPT * 4].decode(errors="replace")[:EXCERPT])
+        seen = answer.body[:EXCERPT_WINDOW]
+        result = result.with_evidence(body=shorten(seen.decode(errors="replace"), EXCERPT,
+                                                   whole=len(seen) == len(answer.body)))
     return result
 
 
+@prepare(lambda endpoint: client_context(endpoint.ca_file))
+@budget(lambda endpoint: timeout_of(endpoint) * (endpoint.sla.samples if endpoint.sla else 1))
 @probe
 def latency_sla(endpoint: Endpoint) -> Result:
     """`sla.samples` requests one after another on one keep-alive session, graded on p95, p99, error rate.
@@ -110,8 +69,9 @@ def latency_sla(endpoint: Endpoint) -> Result:
     Percentiles use the nearest-rank method (the ceil(p/100 * n)-th smallest of the completed
     requests). A sample is an error when it raises or answers a status `expect` does not accept;
     with no error-rate limit set, any error fails. When the first request raises, the target is
-    unreachable and the result is `error` (nothing was measured). Sampling stops as soon as a
-    limit is certain to fail whatever the remaining samples show, so a slow target costs little.
+    unreachable and the result is `error` (nothing was measured); a first redirect refused fails.
+    Sampling stops as soon as a limit is certain to fail whatever the remaining samples show, so a
+    slow target costs little. Each request has the timeout; the whole check, the timeout per sample.
     """
     sla = endpoint.sla
     if sla is None:
@@ -124,9 +84,11 @@ def latency_sla(endpoint: Endpoint) -> Result:
         for index in range(sla.samples):
             taken += 1
             try:
-                answer = _fetch(client, endpoint)
+                answer = fetch(client, endpoint)
             except Exception as exc:  # noqa: BLE001 - a failed sample is counted, not raised
                 if index == 0:
+                    if isinstance(exc, Refused):
+                        return failed(str(exc))
                     raise
                 errors.append(cause(exc, target_key(endpoint), timeout_of(endpoint)))
                 continue
@@ -174,19 +136,60 @@ def _expected(expect: Expect) -> str:
     return " or ".join(str(code) for code in codes)
 
 
-def _content_problems(expect: Expect, body: bytes) -> list[str]:
-    """What the body lacks: the `contains` text, JSON, or expected JSON values."""
+def _lacks(expect: Expect, body: bytes) -> bool:
+    """Whether the `contains` text is expected and not in the body (searched as UTF-8, the body never copied)."""
+    return expect.contains is not None and expect.contains.encode() not in body
+
+
+def _content(expect: Expect, body: bytes) -> list[Result]:
+    """What the body lacks (the `contains` text, JSON, expected JSON values) as failures; the age of its JSON
+    timestamps (`json_age`)."""
     problems = []
     text = body.decode(errors="replace")
-    if expect.contains is not None and expect.contains not in text:
+    if _lacks(expect, body):
         problems.append(f"body does not contain {expect.contains!r}")
-    if expect.json_:
+    keys = [*(expect.json_ or {}), *(expect.json_age or {})]
+    if not keys:
+        return [failed(problem) for problem in problems]
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return [failed(problem) for problem in problems + [f"body is not JSON; expected keys {', '.join(keys)}"]]
+    problems += _json_problems(document, expect.json_ or {}, "")
+    now = dt.datetime.now(dt.timezone.utc)
+    ages = [_json_age(key, lookup(document, key), limit, now) for key, limit in (expect.json_age or {}).items()]
+    return [failed(problem) for problem in problems] + ages
+
+
+def _json_age(key: str, got: Any, limit: Duration, now: dt.datetime) -> Result:
+    """A JSON timestamp (ISO 8601, a time without a zone read as UTC; or seconds or milliseconds since the epoch)
+    no older than `limit`; missing is an error, unreadable a failure."""
+    if got is MISSING or got is None:
+        return error(f"JSON key {key} is {'missing' if got is MISSING else 'null'}: the age of the data cannot "
+                     "be judged")
+    when = _timestamp(got)
+    if when is None:
+        return failed(f"JSON key {key} is {_short(got)}, not a timestamp: the age of the data cannot be judged")
+    age = max(0.0, (now - when).total_seconds())
+    said = f"JSON key {key} is {when:%Y-%m-%d %H:%M:%S}Z, {format_seconds(age)} old"
+    return grade(f"age of {key}", age, limit, show=show_seconds, unit="s", said=said)
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """An ISO 8601 text or epoch number as an aware UTC datetime, else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value  # milliseconds since the epoch are 13 digits
         try:
-            document = json.loads(text)
-        except ValueError:
-            return problems + [f"body is not JSON; expected keys {', '.join(expect.json_)}"]
-        problems += _json_problems(document, expect.json_, "")
-    return problems
+            return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when.astimezone(dt.timezone.utc)
 
 
 def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list[str]:
@@ -199,19 +202,35 @@ def _json_problems(document: Any, expected: dict[str, Any], prefix: str) -> list
         elif isinstance(want, dict) and isinstance(got, dict):
             problems += _json_problems(got, want, path + ".")
         elif not _same(got, want):
-            problems.append(f"JSON key {path} is {_short(got)}; expected {_short(want)}")
+            problems.append(f"JSON key {path} is {_short(got, want)}; expected {_short(want, got)}")
     return problems
 
 
 def lookup(document: Any, dotted: str) -> Any:
-    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING."""
+    """The value at a literal or dotted key ("checks.db", "items.0.id"), else MISSING. In a list, `name=cpu` is the
+    first entry whose `name` is cpu, and `*` the first entry that holds the rest of the key
+    ("data.groups.*.rules.name=HostCpuAbove80.duration")."""
     if isinstance(document, dict) and dotted in document:
         return document[dotted]
-    for part in dotted.split("."):
+    return _walk(document, dotted.split("."))
+
+
+def _walk(document: Any, parts: list[str]) -> Any:
+    """The value at the key's parts, else MISSING."""
+    for at, part in enumerate(parts):
         if isinstance(document, dict) and part in document:
             document = document[part]
         elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
             document = document[int(part)]
+        elif isinstance(document, list) and part == "*":
+            return next((found for entry in document if (found := _walk(entry, parts[at + 1:])) is not MISSING),
+                        MISSING)
+        elif isinstance(document, list) and "=" in part:
+            key, _, value = part.partition("=")
+            document = next((entry for entry in document if isinstance(entry, dict) and key in entry
+                             and str(entry[key]) == value), MISSING)
+            if document is MISSING:
+                return MISSING
         else:
             return MISSING
     return document
@@ -224,21 +243,28 @@ def _same(got: Any, want: Any) -> bool:
     return got == want
 
 
-def _short(value: Any) -> str:
-    """A value's repr, cut to 80 characters."""
+def _short(value: Any, other: Any = MISSING) -> str:
+    """A value's repr, scrubbed of secrets, then cut to 80 characters; a long text compared with another (and
+    holding no secret) starts shortly before the two differ."""
     text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    if len(text) > 80 and isinstance(value, str) and isinstance(other, str) and scrub(text) == text:
+        same = len(os.path.commonprefix([value, other]))
+        if same > 40:
+            text = "'…" + repr(value[same - 20:])[1:]
+    return shorten(text, 80)
 
 
-def _evidence(answer: _Answer) -> dict[str, Any]:
-    """Status, time, headers (sensitive values masked), and the redirects followed."""
+def _evidence(answer: Answer) -> dict[str, Any]:
+    """Status, time, headers (sensitive values masked), the redirects followed, how much of the body was read."""
     response = answer.response
     evidence: dict[str, Any] = {
         "status": response.status_code,
         "elapsed_ms": milliseconds(answer.elapsed),
         "headers": {k: MASK if SENSITIVE_HEADER.search(k) else v for k, v in response.headers.items()},
     }
-    if response.history:
-        evidence["redirects"] = [f"{r.status_code} {r.url}" for r in response.history]
-        evidence["final_url"] = response.url
+    if answer.redirects:
+        evidence["redirects"] = list(answer.redirects)
+        evidence["final_url"] = mask_url(response.url)
+    if answer.cut is not None:
+        evidence["body_read"] = f"first {int(answer.cut)} bytes (the body is longer)"
     return evidence

@@ -10,6 +10,7 @@ import requests
 
 from opsverify.checks import CheckError, probe, timeout_of
 from opsverify.checks.aws.cloudwatch import metric_value
+from opsverify.checks.configured_sql import one_statement
 from opsverify.checks.database import connection
 from opsverify.checks.http import MISSING, lookup, session
 from opsverify.checks.previous import previous
@@ -17,7 +18,7 @@ from opsverify.checks.trust import bundle
 from opsverify.context import RunContext
 from opsverify.result import Result, Status
 from opsverify.spec.models.metrics import Metric
-from opsverify.spec.secret import Secret
+from opsverify.spec.secret import Secret, shorten
 from opsverify.spec.units import Ratio, format_percent
 
 Finding = tuple[Status, str]  # one verdict on the number and the words that explain it
@@ -105,15 +106,16 @@ def _show(number: float) -> str:
 
 
 def _sql(metric: Metric, context: RunContext | None) -> tuple[float, str]:
-    """Run the metric's SQL read-only on the named database; it must return one number."""
+    """Run the metric's SQL as one read-only statement on the named database; it must return one number."""
     if context is None:
         raise CheckError(f"metric {metric.name} needs the run's environment to find database {metric.database}")
     db = context.named("databases", metric.database)
     if db is None:
         raise CheckError(f"no database named {metric.database} in the environment")
     with connection(db) as conn:
-        result = conn.exec_driver_sql(metric.sql or "")
-        found = result.fetchmany(2)
+        found = one_statement(conn, metric.sql or "", limit=2)
+    if not found and metric.missing == "zero":
+        return 0.0, f"SQL on {metric.database} (no row, counted as 0: missing: zero)"
     if len(found) != 1 or len(found[0]) != 1:
         shape = f"{len(found)}{'+' if len(found) == 2 else ''} rows" if len(found) != 1 else f"{len(found[0])} columns"
         raise CheckError(f"the SQL of {metric.name} returned {shape}; a metric needs one row with one number")
@@ -148,8 +150,10 @@ def _promql(metric: Metric) -> tuple[float, str]:
         return _number(found[1], metric), "PromQL"
     if kind != "vector":
         raise CheckError(f"the query of {metric.name} gives a {kind}; a metric needs an instant vector or scalar")
+    if not found and metric.missing == "zero":
+        return 0.0, "PromQL (no series, counted as 0: missing: zero)"
     if len(found) != 1:
-        hint = " (no data; append `or vector(0)` if none means zero)" if not found else \
+        hint = " (no data; set missing: zero if none means 0)" if not found else \
             " (aggregate them, e.g. with sum() or max())"
         raise CheckError(f"the query of {metric.name} returned {len(found)} series{hint}")
     return _number(found[0]["value"][1], metric), "PromQL"
@@ -170,6 +174,8 @@ def _json(metric: Metric) -> tuple[float, str]:
     whole = metric.json_path == "."  # the answer itself, e.g. Sentry's top-level list of issues
     found = document if whole else lookup(document, metric.json_path or "")
     where = "top level" if whole else metric.json_path
+    if (found is MISSING or found is None) and metric.missing == "zero":
+        return 0.0, f"JSON {where} (no value, counted as 0: missing: zero)"
     if found is MISSING:
         raise CheckError(f"the answer of {metric.http} has no {metric.json_path}")
     if isinstance(found, bool):
@@ -180,13 +186,16 @@ def _json(metric: Metric) -> tuple[float, str]:
 
 
 def _number(raw: Any, metric: Metric) -> float:
-    """The query's value as a finite number."""
+    """The query's value as a finite number; NULL is 0 only with `missing: zero`."""
+    if raw is None and metric.missing == "zero":
+        return 0.0
     if raw is None:
-        raise CheckError(f"the query of {metric.name} returned NULL (no rows to compute it from?)")
+        raise CheckError(f"the query of {metric.name} returned NULL (no rows to compute it from?); set missing: "
+                         "zero if none means 0")
     try:
         number = float(raw)
     except (TypeError, ValueError):
-        raise CheckError(f"the query of {metric.name} returned {str(raw)[:40]!r}, not a number") from None
+        raise CheckError(f"the query of {metric.name} returned {shorten(str(raw), 40)!r}, not a number") from None
     if not math.isfinite(number):
         raise CheckError(f"the query of {metric.name} returned {raw}")
     return number

@@ -6,19 +6,35 @@ import smtplib
 import ssl
 from typing import Any
 
-from opsverify.checks import cause, combine, probe, target_key, timeout_of
+from opsverify.checks import cause, combine, prepare, probe, target_key, timeout_of
+from opsverify.checks.deadline import budget, guard
 from opsverify.checks.trust import client_context
 from opsverify.result import Result, failed, passed
 from opsverify.spec.models.health import Smtp, SmtpLogin
 
 
+class _Guarded(smtplib.SMTP):
+    """An SMTP client whose socket the deadline guards from the moment it connects (before the banner)."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> Any:
+        """Connect, and guard the plain socket (implicit TLS and STARTTLS are set up on it afterwards)."""
+        sock = super()._get_socket(host, port, timeout)
+        guard(sock)
+        return sock
+
+
+class _GuardedSsl(smtplib.SMTP_SSL, _Guarded):
+    """Implicit TLS; SMTP_SSL wraps the socket _Guarded made and guarded."""
+
+
+@prepare(lambda smtp: client_context(smtp.ca_file) if smtp.ssl or smtp.starttls else None)
+@budget(timeout_of)
 @probe
 def handshake(smtp: Smtp) -> Result:
-    """Banner, EHLO, STARTTLS when asked (verified), AUTH when a login is set, then QUIT."""
+    """Banner, EHLO, STARTTLS when asked (verified), AUTH when a login is set, then QUIT; all within the timeout."""
     timeout = timeout_of(smtp)
     context = client_context(smtp.ca_file) if smtp.ssl or smtp.starttls else None
-    client = (smtplib.SMTP_SSL(timeout=timeout, context=context) if smtp.ssl
-              else smtplib.SMTP(timeout=timeout))
+    client = _GuardedSsl(timeout=timeout, context=context) if smtp.ssl else _Guarded(timeout=timeout)
     client._host = smtp.host  # TLS server name; set only by the constructor, which hides the banner
     evidence: dict[str, Any] = {}
     try:

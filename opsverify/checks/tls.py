@@ -11,7 +11,7 @@ from cryptography import x509
 
 from opsverify.checks import WARNING_FILTER, CheckError, combine, probe, timeout_of  # noqa: F401 (re-exported)
 from opsverify.checks.trust import client_context
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.health import Tls
 
 VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1,
@@ -141,7 +141,7 @@ def protocols(tls: Tls) -> Result:
         return failed(f"server accepts {', '.join(accepted)}; minimum {tls.min_version}{suffix}",
                       value=accepted[0], limit=tls.min_version, evidence=evidence)
     if not refused:
-        return skipped(note, evidence=evidence)
+        return error(f"cannot judge the minimum {tls.min_version}: {note}", evidence=evidence)
     return passed(f"server refuses {', '.join(refused)} and negotiates {negotiated}; "
                   f"minimum {tls.min_version}{suffix}", value=negotiated, limit=tls.min_version,
                   evidence=evidence)

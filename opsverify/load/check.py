@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from opsverify.checks import combine, probe
+from opsverify.checks.deadline import budget
 from opsverify.checks.trust import trusted_files
 from opsverify.context import RunContext
 from opsverify.load import profiles, runner, trend
@@ -75,6 +76,7 @@ def runs(env: Environment) -> list[LoadRun]:
     return [LoadRun(kind, lt) for kind in profiles.KINDS if lt is not None and getattr(lt.profiles, kind)]
 
 
+@budget(lambda run: None)  # no deadline of the pool's: runner.run stops Locust after the plan's duration
 @probe
 def load_profile(run: LoadRun, *, context: RunContext | None = None) -> Result:
     """Run the profile with Locust, then gate it: SLA, stress breaking point, endurance drift, regression.

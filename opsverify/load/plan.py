@@ -18,6 +18,7 @@ from opsverify.load import profiles
 from opsverify.load.profiles import Stage
 from opsverify.spec import Environment
 from opsverify.spec.models.loadtests import JourneySla, LoadTests
+from opsverify.spec.secret import mask_url
 from opsverify.spec.units import Ratio
 
 LIMIT_KEYS = ("p95", "warn_p95", "p99", "warn_p99", "max_error_rate", "warn_max_error_rate",
@@ -59,8 +60,8 @@ class StepPlan:
 
     @property
     def label(self) -> str:
-        """The request's name in Locust's statistics: the step's name, else its path (`/products/{id}`)."""
-        return self.name or self.path
+        """The request's name in Locust's files and ours: the step's name, else its path with secrets masked."""
+        return self.name or mask_url(self.path)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any
 from opsverify.checks import CheckError
 from opsverify.load.plan import Plan
 from opsverify.load.samples import Samples
+from opsverify.spec.secret import scrub, shorten
 
 LOCUSTFILE = Path(__file__).resolve().parents[2] / "loadtests" / "locustfile.py"
 STARTUP = 60.0  # seconds allowed beyond the plan: starting, connecting workers, writing the reports
@@ -138,16 +139,26 @@ def run(plan: Plan, artifacts: Artifacts, *, remote_workers: int = 0, bind: str 
             finally:
                 for process in (master, *workers):
                     _end(process, grace)
+        scrub_files(artifacts)
         text = artifacts.log.read_text(encoding="utf-8", errors="replace")
         if not out_file.exists():
             raise CheckError(f"Locust exited with code {code} before the run ended: {_last_error(text)}")
         outcome = json.loads(out_file.read_text(encoding="utf-8"))
-    artifacts.samples.write_text(json.dumps(outcome["samples"]), encoding="utf-8")
+    artifacts.samples.write_text(scrub(json.dumps(outcome["samples"])), encoding="utf-8")
     return RunOutput(Samples.from_json(outcome["samples"]), float(outcome["t0"] or outcome["ended"]),
                      float(outcome["ended"]), outcome["stop_reason"],
                      outcome["cpu_warnings"] + ([{"node": "worker", "source": "heartbeat"}]
                                                 if outcome["worker_cpu_warning"] else []),
                      cpu_lines(text), outcome["workers"], locust_figures(artifacts))
+
+
+def scrub_files(artifacts: Artifacts) -> None:
+    """Mask every known secret in the files Locust wrote (the last line of defence: its requests are named masked)."""
+    for path in artifacts.folder.glob(f"{artifacts.prefix}-locust*"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        clean = scrub(text)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8")
 
 
 def _start(cmd: list[str], environ: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
@@ -178,7 +189,7 @@ def _last_error(log_text: str) -> str:
     """The most telling line of a failed Locust run's log."""
     lines = [line.strip() for line in log_text.splitlines() if line.strip()]
     telling = [line for line in lines if re.search(r"error|exception|refused|no such|not found", line, re.I)]
-    return (telling or lines or ["no output"])[-1][:300]
+    return shorten((telling or lines or ["no output"])[-1], 300)
 
 
 def cpu_lines(log_text: str) -> list[str]:

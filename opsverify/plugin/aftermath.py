@@ -1,7 +1,8 @@
-"""After the checks: the exit code under --fail-on and min_score; after archiving, the index and notifications."""
+"""After the checks: the exit code under --fail-on and min_score; after archiving, the index; notifications."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,15 +35,21 @@ def _failures(n: int) -> str:
     return "only failure is" if n == 1 else f"{n} failures are all"
 
 
-def after_archive(run: Run, record: dict[str, Any]) -> None:
-    """Rebuild reports/index.html and send the notifications; neither may fail the run, both are reported."""
+def rebuild_index(run: Run) -> None:
+    """Rebuild reports/index.html; a failure must not fail the archived run, it is reported."""
     try:
         run.after.append(f"index: {index.build(run.reports)}")
     except Exception as exc:  # noqa: BLE001 - the run is archived; a broken index must not hide that
         run.after.append(f"could not rebuild the archive index: {type(exc).__name__}: {exc}")
-    if not run.environment.notify or run.run_dir is None:
+
+
+def send_notifications(run: Run, record: dict[str, Any], report: Path | str) -> None:
+    """Send what each `notify` channel wants to hear about this run, archived or not; each delivery is reported."""
+    if not run.environment.notify:
         return
+    if run.run_dir is None:
+        run.after.append("this run is not archived (--no-archive); its notifications are sent as usual")
     previous = next((r for r in history.past_records(run.reports, run.name, before=record["started"])
                      if r.get("label") == record["label"]), None)
-    for delivery in notify.send_all(run.environment, record, previous, run.run_dir / "report.html"):
+    for delivery in notify.send_all(run.environment, record, previous, report):
         run.after.append(delivery.line())

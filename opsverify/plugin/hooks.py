@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opsverify.archive import manifest, runs
-from opsverify.checks import WARNING_FILTER
-from opsverify.plugin import aftermath, html, markers, options, outcome, record, terminal
+from opsverify.checks import WARNING_FILTER, prepared
+from opsverify.plugin import (aftermath, archiving, feeds, html, markers, options, outcome, record, restart, stop,
+                              terminal)
 from opsverify.plugin.params import MARK, params, spec_of
-from opsverify.plugin.session import RUN_KEY, Run, label, open_run
+from opsverify.plugin.session import RUN_KEY, Run, open_run
 from opsverify.plugin.waivers import terms
 from opsverify.result import Result
 from opsverify.spec.secret import scrub
@@ -26,21 +23,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.add(parser)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
+    """The earliest hook, before output is captured: restart pytest if `--env FILE` hid the checkout's pytest.ini."""
+    restart.if_spaced(early_config)
+    return (yield)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARK}(spec): an opsverify check over environment items (use opsverify.check)")
     config.addinivalue_line("filterwarnings", WARNING_FILTER)
     markers.register(config)
-    options.refuse_stray_rootdir(config)
     if hasattr(config, "workerinput") or config.option.help or not options.checklist_run(config):
         return
+    feeds.configure(config)
     run = open_run(config)
     config.stash[RUN_KEY] = run
     if run.archive:
-        run.run_dir = runs.new_run_folder(run.reports, run.name, label(config), run.started)
-        config.option.htmlpath = config.option.htmlpath or str(run.run_dir / "report.html")
-        config.option.self_contained_html = True
-        config.option.xmlpath = str(run.run_dir / "junit.xml")
+        archiving.open_folder(run, config)
     if config.pluginmanager.hasplugin("html"):
         config.pluginmanager.register(html.HtmlReport(run, config), "opsverify-html")
 
@@ -54,6 +55,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     run = _run(session.config)
     if run is None:
         return
+    stop.on_terminate(session.config)
     session.config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)
     try:
         from pytest_metadata.plugin import metadata_key
@@ -105,7 +107,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         run.checks[item.nodeid] = record.check_entry(item, spec and spec.area, checked,
                                                      getattr(checked, "severity", None))
         if spec is not None and checked is not None and not spec.window:
-            spec.check  # import the family's drivers now, in this thread, not while other probes are timed
+            prepared(spec.check, checked)  # imports, drivers, SSL contexts: done before any probe is timed
             probes.append((item.nodeid, spec, checked))
     for nodeid, spec, checked in probes:
         run.pool.submit(nodeid, spec.check, checked, run.context(nodeid))
@@ -121,7 +123,9 @@ def result(request: pytest.FixtureRequest) -> Result:
     run, spec = _run(request.config), spec_of(request.node)
     if run is None or spec is None:
         pytest.fail("the result fixture is for tests marked with opsverify.check", pytrace=False)
-    found = run.pool.result(request.node.nodeid, spec.check, request.param, run.context(request.node.nodeid))
+    nodeid = request.node.nodeid
+    found = run.pool.result(nodeid, spec.check, request.param, run.context(nodeid))
+    run.checks[nodeid]["duration_s"] += run.pool.elapsed(nodeid)  # the probe ran before the test: count its time
     request.node.stash[RESULT_KEY] = found
     return found
 
@@ -188,22 +192,21 @@ def pytest_report_teststatus(report: pytest.TestReport) -> Any:
 
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
-    """After pytest-html and JUnit have written: the exit code, the record, the manifest, the index, notifications."""
-    outcome_ = yield
+    """After pytest-html and JUnit have written: the exit code, the record, the archive, the index, notifications."""
     run = _run(session.config)
+    unwritten = None
+    try:
+        outcome_ = yield
+    except OSError as exc:  # pytest-html or JUnit could not write its report (a full disk): the run is still recorded
+        if run is None:
+            raise
+        outcome_, unwritten = None, exc
     if run is not None:
         session.exitstatus = aftermath.exit_status(run, session.exitstatus, session.testsfailed)
-    if run is not None and run.run_dir is not None:
-        finished = dt.datetime.now(dt.timezone.utc)
-        written = record.build(run, session.config, session.exitstatus, finished)
-        record.write(run.run_dir / "results.json", written)
-        custom_html = Path(session.config.option.htmlpath)
-        if custom_html != run.run_dir / "report.html" and custom_html.exists():
-            shutil.copyfile(custom_html, run.run_dir / "report.html")
-        summary = {"environment": run.name, "label": label(session.config), "demo": run.demo is not None,
-                   "exit_status": int(session.exitstatus), "counts": record.counts(list(run.checks.values()))}
-        manifest.append(run.reports, run.run_dir, summary=summary, key=manifest.archive_key())
-        aftermath.after_archive(run, written)
+    if run is not None and not session.config.option.collectonly:
+        session.exitstatus = archiving.finish(run, session.config, session.exitstatus, unwritten)
+    if run is not None:
+        feeds.publish(run, session)  # after the archive: a Pushgateway that does not answer cannot hold it back
     return outcome_
 
 
@@ -217,6 +220,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = _run(config)
     if run is None:
         return
+    stop.restore(config)
     run.close()
-    writer = config.get_terminal_writer()
-    writer.line(terminal.banner(run), yellow=bool(run.demo), bold=True)
+    if config.pluginmanager.get_plugin("terminalreporter") is not None:  # none when configure stopped before it
+        config.get_terminal_writer().line(terminal.banner(run), yellow=bool(run.demo), bold=True)

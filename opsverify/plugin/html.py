@@ -12,16 +12,18 @@ import pytest
 from opsverify import __version__
 from opsverify.plugin.record import by_severity, counts
 from opsverify.spec.units import format_bytes, format_percent, format_seconds
-from opsverify.plugin.session import Run, host, label, operator
-from opsverify.spec.secret import scrub
+from opsverify.archive.runs import host, operator
+from opsverify.plugin.session import Run, label
+from opsverify.spec.secret import scrub, shorten
 
 _HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)  # event-handler attributes are never embedded
+_ID_CELL = ('<td class="col-testId">', "</td>")  # pytest-html 4 puts the test id in as it is, unescaped
 COLUMNS = ("Item", "Severity", "Status", "Measured", "Limit", "Reason")
 
 
 def metadata(run: Run, config: pytest.Config) -> dict[str, str]:
-    """The report's environment table."""
-    return {
+    """The report's environment table, escaped: pytest-html writes its values into the page as HTML."""
+    return {key: escape(value) for key, value in {
         "Environment": run.name + (" (BUILT-IN DEMO, not a real system)" if run.demo else ""),
         "Description": run.environment.description,
         "Production": "yes" if run.environment.production else "no",
@@ -32,7 +34,7 @@ def metadata(run: Run, config: pytest.Config) -> dict[str, str]:
         "Operator": operator(),
         "Host": host(),
         "Started (UTC)": run.started.isoformat(timespec="seconds"),
-    }
+    }.items()}
 
 
 def title(run: Run, config: pytest.Config) -> str:
@@ -91,7 +93,7 @@ def compliance_html(compliance: dict[str, Any] | None, checks: dict[str, dict[st
             shown = json.dumps(evidence, default=str)
             listed.append(f"{_status(check['outcome'])} {escape(nodeid.rsplit('::', 1)[-1])}: "
                           f"{escape(scrub(check['reason'] or ''))}"
-                          + (f"<br><small>evidence: {escape(scrub(shown[:400]))}</small>" if evidence else ""))
+                          + (f"<br><small>evidence: {escape(shorten(shown, 400))}</small>" if evidence else ""))
         rows.append((escape(control["control"]), _status(control["status"]), "<br>".join(listed)))
     return [f"<h2 class='opsv-compliance'>Compliance</h2><p>{_status(compliance['status'])} "
             f"{escape(compliance['reason'])}</p>", _table(("Control", "Status", "Checks and evidence"), rows,
@@ -115,7 +117,10 @@ def header_cells(cells: list[str]) -> None:
 
 
 def row_cells(report: pytest.TestReport, cells: list[str]) -> None:
-    """Fill the opsverify columns for one test."""
+    """Escape the test id (its item may be a path or URL with `<` in it) and fill the opsverify columns."""
+    start, end = _ID_CELL
+    if cells[1].startswith(start) and cells[1].endswith(end):
+        cells[1] = start + escape(cells[1][len(start):-len(end)]) + end
     check = getattr(report, "opsverify", None) or {}
     values = [
         check.get("item") or "",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+
+from opsverify.spec.secret import SecretUrl
 
 ENV_VAR = "OPSV_ENV"
 REPORTS_VAR = "OPSV_REPORTS"
@@ -24,9 +27,18 @@ def add(parser: pytest.Parser) -> None:
     group.addoption("--fail-on", dest="opsv_fail_on", metavar="SEVERITY", choices=SEVERITIES,
                     help="only failures of this severity or worse (P1 is the worst) change the exit code; "
                          "the others are still reported (else ini opsv_fail_on, else every failure counts)")
+    group.addoption("--prometheus-textfile", dest="opsv_prometheus_textfile", metavar="PATH",
+                    help="write every check's outcome and measured value and the run's time in Prometheus' text "
+                         "format to PATH, a .prom file for node_exporter's textfile collector (else ini "
+                         "prometheus_textfile)")
+    group.addoption("--pushgateway", dest="opsv_pushgateway", metavar="URL", type=SecretUrl,
+                    help="push the same metrics to this Prometheus Pushgateway, grouped by environment and cadence "
+                         "(else ini pushgateway)")
     parser.addini("opsv_env", "environment file to verify when --env and $OPSV_ENV are not given", default="")
     parser.addini("opsv_reports", "archive folder for run reports", default="reports")
     parser.addini("opsv_fail_on", "the least severe failure that changes the exit code (P1-P4)", default="")
+    parser.addini("prometheus_textfile", "a .prom file for node_exporter's textfile collector", default="")
+    parser.addini("pushgateway", "a Prometheus Pushgateway to push the run's metrics to", default="")
 
 
 def env_file(config: pytest.Config) -> Path | None:
@@ -59,6 +71,34 @@ def fail_on(config: pytest.Config) -> str | None:
     return chosen or None
 
 
+def prometheus_textfile(config: pytest.Config) -> Path | None:
+    """The .prom file --prometheus-textfile (or the ini) names, in a folder that exists; None: no textfile."""
+    given = config.getoption("opsv_prometheus_textfile")
+    named = given or config.getini("prometheus_textfile")
+    if not named:
+        return None
+    path = ((config.invocation_params.dir if given else config.rootpath) / os.path.expanduser(named)).resolve()
+    said = f"--prometheus-textfile={given}" if given else f"prometheus_textfile = {named} in the ini file"
+    if path.suffix != ".prom":
+        raise pytest.UsageError(f"{said}: node_exporter's textfile collector reads only files ending in .prom")
+    if not path.parent.is_dir():
+        raise pytest.UsageError(f"{said}: the folder {path.parent} does not exist")
+    return path
+
+
+def pushgateway(config: pytest.Config) -> SecretUrl | None:
+    """The Pushgateway --pushgateway (or the ini) names, an http(s) URL; None: no push."""
+    given = config.getoption("opsv_pushgateway")
+    url = given or (SecretUrl(config.getini("pushgateway")) if config.getini("pushgateway") else None)
+    if url is None:
+        return None
+    parts = urlsplit(url.reveal())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        said = f"--pushgateway={url}" if given else f"pushgateway = {url} in the ini file"
+        raise pytest.UsageError(f"{said}: not an http:// or https:// URL with a host")
+    return url
+
+
 def below(severity: str | None, threshold: str | None) -> bool:
     """Whether a failure of `severity` is less severe than `threshold` (P3 is below P2), so it keeps exit 0."""
     if threshold is None or severity not in SEVERITIES:
@@ -76,40 +116,3 @@ def checklist_run(config: pytest.Config) -> bool:
         if any(path == root or root in path.parents for root in roots):
             return True
     return False
-
-
-PATH_OPTIONS = ("--env", "--reports")
-
-
-def refuse_stray_rootdir(config: pytest.Config) -> None:
-    """Stop when `--env FILE` or `--reports DIR` (with a space) hid the checklist's pytest.ini from pytest.
-
-    pytest reads option values it does not know yet as paths when it looks for its root folder,
-    before any plugin is loaded, so such a path pulls the root away from the checkout and the run
-    would collect the wrong tests; `--env=FILE`, `--reports=DIR` or the OPSV_ variables avoid that.
-    """
-    args = list(config.invocation_params.args)
-    here = config.invocation_params.dir
-    spaced = [(a, args[i + 1]) for i, a in enumerate(args[:-1])
-              if a in PATH_OPTIONS and (here / args[i + 1]).exists()]  # pytest only follows existing paths
-    if not spaced or config.inipath is not None:
-        return
-    missed = _pytest_config_above(config.invocation_params.dir)
-    if missed is not None:
-        option, value = spaced[0]
-        raise pytest.UsageError(
-            f"pytest did not read {missed} because `{option} {value}` was written with a space, and took "
-            f"{config.rootpath} as its root instead. Write {option}={value} (with '='), or use "
-            f"{'OPSV_ENV' if option == '--env' else 'OPSV_REPORTS'}={value}.")
-
-
-def _pytest_config_above(folder: Path) -> Path | None:
-    """The pytest configuration file pytest would find from `folder` upwards, if any."""
-    for candidate in (folder, *folder.parents):
-        if (candidate / "pytest.ini").is_file():
-            return candidate / "pytest.ini"
-        for name, marker in (("pyproject.toml", "[tool.pytest"), ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]")):
-            path = candidate / name
-            if path.is_file() and marker in path.read_text(errors="replace"):
-                return path
-    return None

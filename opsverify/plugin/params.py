@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 
 import pytest
 
+from opsverify.checks.host.fleet import machines
 from opsverify.plugin.probes import Check
 from opsverify.spec import Environment
 
@@ -70,7 +71,8 @@ def spec_of(definition: Any) -> Spec | None:
 
 
 def params(spec: Spec, env: Environment) -> list[Any]:
-    """One pytest.param per item, id = item name, with cadence, area, severity and smoke marks."""
+    """One pytest.param per item (per machine of a fleet), id = item name, with cadence, area, severity and smoke
+    marks."""
     out = []
     for item in spec.items(env):
         marks = [getattr(pytest.mark, item.cadence or spec.cadence), getattr(pytest.mark, spec.area)]
@@ -78,5 +80,5 @@ def params(spec: Spec, env: Environment) -> list[Any]:
             marks.append(pytest.mark.maintenance)  # never in the post-deploy gate, whatever its severity
         elif spec.gate or (spec.smoke and (item.smoke or item.severity == "P1")):
             marks.append(pytest.mark.smoke)
-        out.append(pytest.param(item, id=item.name, marks=marks))
+        out.extend(pytest.param(one, id=one.name, marks=marks) for one in machines(item))
     return out

@@ -6,13 +6,13 @@ import datetime as dt
 import json
 import platform
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from opsverify import __version__
-from opsverify.plugin.session import Run, host, label, operator
+from opsverify.archive.runs import host, operator
+from opsverify.plugin.session import Run, label
 from opsverify.spec.secret import scrub
 
 SCHEMA = "opsverify.results/1"
@@ -52,8 +52,9 @@ def by_severity(checks: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {sev: dict(table[sev]) for sev in sorted(table)}
 
 
-def build(run: Run, config: pytest.Config, exit_status: int, finished: dt.datetime) -> dict[str, Any]:
-    """The whole results record."""
+def build(run: Run, config: pytest.Config, exit_status: int, finished: dt.datetime,
+          report_files: list[str]) -> dict[str, Any]:
+    """The whole results record; `report_files` are archived beside it (report.html, junit.xml)."""
     checks = list(run.checks.values())
     return {
         "schema": SCHEMA,
@@ -81,11 +82,12 @@ def build(run: Run, config: pytest.Config, exit_status: int, finished: dt.dateti
         "compliance": run.compliance(),
         "waivers": run.waivers.summary({c["nodeid"]: c["outcome"] for c in checks}) if run.waivers else [],
         "notes": list(run.notes),
+        "report_files": report_files,
         "checks": checks,
     }
 
 
-def write(path: Path, record: dict[str, Any]) -> None:
-    """Write the record as indented JSON, scrubbed of every known secret."""
-    path.write_text(scrub(json.dumps(record, indent=2, default=str)) + "\n", encoding="utf-8")
+def dumps(record: dict[str, Any]) -> bytes:
+    """The record as indented JSON, scrubbed of every known secret."""
+    return (scrub(json.dumps(record, indent=2, default=str)) + "\n").encode()
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import hashlib
 import shutil
-import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,11 +44,14 @@ class Run:
     exempt: int = 0  # failed tests below fail_on
     notes: list[str] = field(default_factory=list)  # warnings about the run itself (waivers, the gate)
     after: list[str] = field(default_factory=list)  # what happened after archiving (index, notifications)
+    reports_written: dict[str, Path] = field(default_factory=dict)  # report.html, junit.xml -> where pytest writes it
+    staging: Path | None = None  # where pytest writes the reports the user did not place, before they are archived
+    archive_error: str | None = None  # why the archive could not take this run (exit status 6)
 
     @property
     def env_sha256(self) -> str:
-        """SHA-256 of the environment file as it was read."""
-        return hashlib.sha256(self.env_path.read_bytes()).hexdigest()
+        """SHA-256 of the bytes the environment was loaded from, not of the file as it is at the end."""
+        return self.environment.source_sha256 or ""
 
     def context(self, nodeid: str) -> RunContext:
         """What a check of test `nodeid` may know about this run."""
@@ -70,8 +70,10 @@ class Run:
         return self.environment.environment
 
     def close(self) -> None:
-        """Stop probes and the demo, and remove the demo's scratch folder."""
+        """Stop probes and the demo, and remove the demo's and the reports' scratch folders."""
         self.pool.close()
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
         if self.demo is not None:
             self.demo.stop()
             shutil.rmtree(self.demo.state_dir, ignore_errors=True)
@@ -103,16 +105,3 @@ def open_run(config: pytest.Config) -> Run:
 def label(config: pytest.Config) -> str:
     """The marker expression this run selected ("daily", "smoke"), or "all"."""
     return config.option.markexpr or "all"
-
-
-def operator() -> str:
-    """Who ran the checks (the login name)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def host() -> str:
-    """The machine the checks ran from."""
-    return socket.gethostname()

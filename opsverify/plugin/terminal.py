@@ -38,10 +38,13 @@ def summary(run: Run, reporter: pytest.TerminalReporter) -> None:
     for note in run.notes:
         reporter.write_line(f"note: {note}", yellow=True)
     if run.run_dir is not None:
-        reporter.write_line(f"report: {_shown(run.run_dir / 'report.html')}")
-        reporter.write_line(f"record: {_shown(run.run_dir / 'results.json')}")
+        for what, name in (("report", "report.html"), ("record", "results.json")):
+            if (run.run_dir / name).is_file():
+                reporter.write_line(f"{what}: {_shown(run.run_dir / name)}")
     for line in run.after:
         reporter.write_line(line)
+    if run.archive_error:
+        reporter.write_line(f"opsverify: {run.archive_error} (exit status 6)", red=True, bold=True)
 
 
 def _shown(path: Path) -> str:

@@ -23,10 +23,10 @@ class Waivers:
         for index, waiver in enumerate(self.waivers):
             self.matched[index] = [n for n in nodeids if waiver.matches(n)]
             if not self.matched[index]:
-                notes.append(f"waiver {waiver.check!r} matches no test in this run: check its test id "
+                notes.append(f"waiver {_called(waiver)} matches no test in this run: check its test id "
                              f"(approved by {waiver.approved_by}, expires {waiver.expires})")
             elif waiver.expired(self.today):
-                notes.append(f"waiver {waiver.check!r} expired on {waiver.expires}: it is ignored and "
+                notes.append(f"waiver {_called(waiver)} expired on {waiver.expires}: it is ignored and "
                              f"{_tests(len(self.matched[index]))} count again (approved by {waiver.approved_by})")
         return notes
 
@@ -51,8 +51,13 @@ class Waivers:
 
 def terms(waiver: Waiver) -> dict[str, str]:
     """What a report shows of a waiver."""
-    return {"check": waiver.check, "reason": waiver.reason, "approved_by": waiver.approved_by,
+    return {"name": waiver.name, "check": waiver.check, "reason": waiver.reason, "approved_by": waiver.approved_by,
             "expires": waiver.expires.isoformat()}
+
+
+def _called(waiver: Waiver) -> str:
+    """How the notes name a waiver: `csp-rollout ('test_x[y]')`, or just the test id it names."""
+    return f"{waiver.name} ({waiver.check!r})" if waiver.name else repr(waiver.check)
 
 
 def _tests(n: int) -> str:

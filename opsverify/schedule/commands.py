@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from opsverify.archive.nofollow import Planted
 from opsverify.schedule import calendar, jobs, snippets, status
 from opsverify.schedule.daemon import PROJECT, Daemon, PytestRunner, system_clock
 from opsverify.schedule.lock import Busy, RunLock
@@ -76,7 +77,7 @@ def _one(daemon: Daemon, name: str, if_due: bool) -> int:
             print(f"opsverify schedule: {name} is not due now (next due "
                   f"{calendar.local(job.due_after(daemon.zone, now), daemon.zone)})")
             return 0
-    runner = PytestRunner(daemon.env_path, daemon.reports)
+    runner = PytestRunner(daemon.env_path, daemon.reports, limit=daemon.schedule.run_limit)
     if job.in_window and not runner.selects(job):
         print(f"opsverify schedule: no check of {job.cadence} needs the maintenance window; nothing to run")
         return 0
@@ -86,6 +87,9 @@ def _one(daemon: Daemon, name: str, if_due: bool) -> int:
     except Busy as busy:
         print(f"opsverify schedule: not starting {name}: {busy}", file=sys.stderr)
         return 3
+    except Planted as exc:
+        print(f"opsverify schedule: not starting {name}: {exc}", file=sys.stderr)
+        return 2
 
 
 def status_command(args: argparse.Namespace) -> int:

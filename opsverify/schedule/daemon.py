@@ -21,10 +21,12 @@ from opsverify.schedule import calendar, jobs
 from opsverify.schedule.jobs import Job
 from opsverify.schedule.lock import Busy, RunLock
 from opsverify.spec import load
+from opsverify.spec.units import Duration
 
 PROJECT = Path(__file__).resolve().parents[2]  # the checkout whose verify/ folder is the checklist
 Clock = Callable[[], dt.datetime]
 NO_TESTS = 5  # pytest's exit code when the marker expression selects nothing
+STOP_GRACE = 60.0  # seconds a stopped run has to write its report before it is killed
 
 
 class Runner(Protocol):
@@ -43,11 +45,13 @@ def system_clock() -> dt.datetime:
 
 
 class PytestRunner:
-    """Runs one job as `python -m pytest -m EXPRESSION --env=FILE --reports=DIR` in the checkout."""
+    """Runs one job as `python -m pytest -m EXPRESSION --env=FILE --reports=DIR` in the checkout, for at most `limit`."""
 
-    def __init__(self, env_path: Path, reports: Path, project: Path = PROJECT) -> None:
-        """Remember what to run and where."""
+    def __init__(self, env_path: Path, reports: Path, project: Path = PROJECT, *, limit: Duration,
+                 log: Callable[[str], None] = print) -> None:
+        """Remember what to run, where, and for how long at most."""
         self.env_path, self.reports, self.project = env_path.resolve(), reports.resolve(), project
+        self.limit, self.log = limit, log
 
     def _command(self, job: Job) -> list[str]:
         """pytest with the job's marker expression, the environment file and the archive."""
@@ -55,8 +59,23 @@ class PytestRunner:
                 f"--reports={self.reports}"]
 
     def __call__(self, job: Job) -> int:
-        """The run's exit code (its output goes to this process's output)."""
-        return subprocess.run(self._command(job), cwd=self.project, check=False).returncode
+        """The run's exit code (its output goes to this process's output).
+
+        A run still going after `limit` (a hung target, a stuck check) is stopped with SIGTERM, on which
+        it writes its report and record with the unfinished checks as errors; killed STOP_GRACE later.
+        """
+        child = subprocess.Popen(self._command(job), cwd=self.project)
+        try:
+            return child.wait(timeout=float(self.limit))
+        except subprocess.TimeoutExpired:
+            self.log(f"{job.name}: still running after {self.limit} (schedule.run_limit); stopping it")
+            child.terminate()
+        try:
+            return child.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self.log(f"{job.name}: did not stop within {STOP_GRACE:g}s of SIGTERM; killing it")
+            child.kill()
+            return child.wait()
 
     def selects(self, job: Job) -> bool:
         """Collect only (nothing is checked or archived): does the expression select any test?"""
@@ -77,7 +96,7 @@ class Daemon:
             raise ValueError(f"{env_path} has no schedule section with a daily, weekly, monthly or quarterly time")
         self.schedule, self.zone = self.env.schedule, self.env.schedule.zone
         self.jobs = jobs.jobs(self.schedule)
-        self.runner = runner or PytestRunner(env_path, reports)
+        self.runner = runner or PytestRunner(env_path, reports, limit=self.schedule.run_limit, log=log)
         self.clock, self.log, self.interval = clock, log, interval
         self.settled: dict[str, dt.datetime] = {}  # job -> the due time already run (or decided not to run)
         self.recheck: dict[str, dt.datetime] = {}  # job -> do not look again before this moment

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opsverify.archive.history import past_records
+from opsverify.archive.history import empty, past_records
 from opsverify.schedule import calendar
 from opsverify.spec.models.schedule import Schedule
 from opsverify.spec.when import When
@@ -122,8 +122,8 @@ def started(record: dict[str, Any]) -> dt.datetime | None:
 
 
 def last_run(job: Job, runs: list[dict[str, Any]]) -> tuple[dt.datetime | None, dict[str, Any] | None]:
-    """The newest archived run that did this job's checks, and its record."""
+    """The newest archived run that did this job's checks, and its record (a run that checked nothing did none)."""
     for record in runs:
-        if job.covered_by(str(record.get("marker_expression", ""))):
+        if job.covered_by(str(record.get("marker_expression", ""))) and not empty(record):
             return started(record), record
     return None, None

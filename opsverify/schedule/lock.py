@@ -10,6 +10,8 @@ import socket
 from pathlib import Path
 from types import TracebackType
 
+from opsverify.archive import nofollow
+
 
 class Busy(Exception):
     """Another run of the environment holds the lock; the message says which one and since when."""
@@ -28,9 +30,9 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        """Take the lock or raise Busy naming the holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Take the lock or raise Busy naming the holder; Planted when a link was put in its place."""
+        with nofollow.folder(self.path.parent, create=True) as reports:
+            fd = nofollow.open_file(reports, self.path.name, os.O_RDWR | os.O_CREAT, self.path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

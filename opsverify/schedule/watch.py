@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import signal
 import sys
 import threading
@@ -21,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from opsverify.checks import http, milliseconds
-from opsverify.checks.uptime import day_file, folder, stamp
+from opsverify.archive import nofollow
+from opsverify.checks.uptime import FOLDER, day_file, folder, stamp
 from opsverify.result import Result
 from opsverify.spec import Environment, SpecError, load
 from opsverify.spec.models.health import Endpoint
-from opsverify.spec.secret import scrub
+from opsverify.spec.secret import shorten
 
 REASON = 120  # characters of a down sample's reason kept
 
@@ -57,17 +57,14 @@ def _reason(endpoint: Endpoint, result: Result) -> str:
     status = result.evidence.get("status")
     if isinstance(status, int) and (result.ok or not endpoint.expect.accepts(status)):
         return f"HTTP {status}"
-    text = scrub(result.reason)
-    return text if len(text) <= REASON else text[:REASON - 3] + "..."
+    return shorten(result.reason, REASON)
 
 
-def append(path: Path, record: dict[str, Any]) -> None:
-    """Add one line to a samples file with a single O_APPEND write."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (json.dumps(record) + "\n").encode())
-    finally:
-        os.close(fd)
+def append(reports: Path, environment: str, moment: dt.datetime, record: dict[str, Any]) -> None:
+    """Add one line to the samples file of moment's day with a single O_APPEND write, never through a planted link."""
+    name = day_file(reports, environment, moment).name
+    with nofollow.folder(reports, environment, FOLDER, create=True) as fd:
+        nofollow.append(fd, name, (json.dumps(record) + "\n").encode(), sync=False)
 
 
 def keep(endpoint: Endpoint, reports: Path, environment: str, stop: threading.Event,
@@ -77,8 +74,8 @@ def keep(endpoint: Endpoint, reports: Path, environment: str, stop: threading.Ev
     while True:
         record = sample(endpoint)
         try:
-            append(day_file(reports, environment, dt.datetime.now(dt.timezone.utc)), record)
-        except OSError as exc:
+            append(reports, environment, dt.datetime.now(dt.timezone.utc), record)
+        except (OSError, nofollow.Planted) as exc:
             log(f"opsverify watch: cannot record {endpoint.name}: {exc}")
         if stop.wait(every - (time.monotonic() - start) % every):
             return
@@ -89,7 +86,8 @@ def start(env: Environment, reports: Path, stop: threading.Event,
     """One thread per watched endpoint (none when no endpoint has `uptime:`), probing until stop is set."""
     endpoints = watched(env)
     if endpoints:
-        folder(reports, env.environment).mkdir(parents=True, exist_ok=True)
+        with nofollow.folder(reports, env.environment, FOLDER, create=True):
+            pass  # made, or refused (Planted) when a link stands in its place
     threads = [threading.Thread(target=keep, args=(e, reports, env.environment, stop, log), daemon=True,
                                 name=f"watch-{e.name}") for e in endpoints]
     for thread in threads:
@@ -113,7 +111,7 @@ def watch_command(args: argparse.Namespace) -> int:
                   f"{', '.join(f'{e.name} every {e.uptime.every}' for e in watched(env))} "  # type: ignore[union-attr]
                   f"into {folder(args.reports, env.environment)}", flush=True)
         threads = start(env, args.reports, stop, log=lambda line: print(line, file=sys.stderr, flush=True))
-    except (SpecError, ValueError, OSError) as exc:
+    except (SpecError, ValueError, OSError, nofollow.Planted) as exc:
         print(f"opsverify watch: {exc}", file=sys.stderr)
         return 2
     for thread in threads:

@@ -11,6 +11,7 @@ from pydantic_core import ErrorDetails
 
 from opsverify.spec.errors import Finding, Path, closest, suggest
 from opsverify.spec.schema import element, is_model, keys_of, literal_choices, union_members, unwrap
+from opsverify.spec.secret import shorten
 from opsverify.spec.types import NAME_PATTERN
 
 _EXPECTED = {
@@ -138,5 +139,5 @@ def show(value: Any, path: Path, sourced: dict[Path, tuple[str, ...]]) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, str):
-        return repr(value if len(value) <= _TEXT_LIMIT else value[:_TEXT_LIMIT] + "...")
+        return repr(shorten(value, _TEXT_LIMIT))
     return "a list" if isinstance(value, list) else ("a mapping" if isinstance(value, dict) else type(value).__name__)

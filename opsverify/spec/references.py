@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from opsverify.spec.errors import Finding, Path, line_of, suggest
-from opsverify.spec.models.common import Item
+from opsverify.spec.models.common import Item, Listed
 from opsverify.spec.schema import nested_models
 
 # where a name is used -> the section it must name an item of ("*" stands for every index of a list)
@@ -42,7 +42,7 @@ def duplicate_names(model: type[BaseModel], data: Any, lines: dict[Path, int], p
         if not field.many:
             found += duplicate_names(field.model, value, lines, here)
         elif isinstance(value, list):
-            if issubclass(field.model, Item):
+            if issubclass(field.model, (Item, Listed)):
                 found += _repeats(value, here, lines)
             for index, child in enumerate(value):
                 found += duplicate_names(field.model, child, lines, here + (index,))

@@ -1,4 +1,5 @@
-"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults) and ca_file."""
+"""Fill in what items inherit: severity and timeout (own, else the enclosing entry's, else defaults), ca_file,
+body_limit, redact."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ from typing import Any, cast
 
 from opsverify.spec.models.common import Entry, Model
 from opsverify.spec.models.environment import Defaults, Environment
-from opsverify.spec.models.health import Endpoint
-from opsverify.spec.models.pages import Page
 from opsverify.spec.secret import Secret, sensitive_header
 from opsverify.spec.schema import nested_models
-from opsverify.spec.units import Duration
+from opsverify.spec.units import Duration, Size
 
 
 @dataclass(frozen=True)
@@ -21,21 +20,20 @@ class Inherited:
     severity: str
     timeout: Duration
     ca_file: str | None
+    redact: tuple[str, ...]  # header names whose values are secrets, for every item that sends headers
+    body_limit: Size
 
 
 def resolve(env: Environment) -> Environment:
-    """The environment with every Entry's severity and timeout set and every ca_file defaulted."""
+    """The environment with every Entry's severity and timeout set, every ca_file defaulted, `redact` applied."""
     defaults = env.defaults
-    filled = cast(Environment, _fill(env, Inherited(defaults.severity, defaults.timeout, defaults.ca_file)))
-    return filled.model_copy(update={"endpoints": tuple(_redact(e, env.redact) for e in filled.endpoints),
-                                     "pages": tuple(_redact(p, env.redact) for p in filled.pages)})
+    inherited = Inherited(defaults.severity, defaults.timeout, defaults.ca_file, env.redact, defaults.body_limit)
+    return cast(Environment, _fill(env, inherited))
 
 
-def _redact(endpoint: Endpoint | Page, redact: tuple[str, ...]) -> Any:
-    """The endpoint (or page) with header values named in `redact` turned into Secrets."""
-    headers = {k: Secret(v) if isinstance(v, str) and sensitive_header(k, redact) else v
-               for k, v in endpoint.headers.items()}
-    return endpoint.model_copy(update={"headers": headers})
+def _redacted(headers: dict[str, Any], redact: tuple[str, ...]) -> dict[str, Any]:
+    """Headers with the values named in `redact` (or named like credentials) turned into Secrets."""
+    return {k: Secret(v) if isinstance(v, str) and sensitive_header(k, redact) else v for k, v in headers.items()}
 
 
 def _fill(value: Any, inherited: Inherited) -> Any:
@@ -54,6 +52,11 @@ def _fill(value: Any, inherited: Inherited) -> Any:
         own = cast(Any, value).ca_file
         inherited = replace(inherited, ca_file=own if own is not None else inherited.ca_file)
         update["ca_file"] = inherited.ca_file
+    headers = getattr(value, "headers", None)
+    if isinstance(headers, dict):  # endpoints, pages, http metrics: any item that sends headers
+        update["headers"] = _redacted(headers, inherited.redact)
+    if "body_limit" in type(value).model_fields and cast(Any, value).body_limit is None:
+        update["body_limit"] = inherited.body_limit
     for field in nested_models(type(value)):
         update[field.attribute] = _fill(getattr(value, field.attribute), inherited)
     return value.model_copy(update=update)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 
+MAX_SECONDS = 100 * 365 * 86400.0  # a century: anything longer is a typo, and overflows dates and timers
 _DURATION = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE = {
     "": 1, "b": 1,
@@ -58,13 +60,19 @@ class Ratio(float):
 def parse_duration(value: object) -> Duration:
     """`250ms`, `2s`, `5m`, `26h`, `7d`, `13w`, or a plain number of seconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isnan(value):
+            raise ValueError(f"{value!r} is not a duration (write it like 250ms, 2s, 5m, 26h, 7d or 13w)")
         if value < 0:
             raise ValueError(f"{value!r} is negative; a duration is 0 or more")
-        return Duration(float(value), f"{value}s")
-    m = re.fullmatch(_NUMBER + r"\s*(ms|s|m|h|d|w)", str(value).strip())
-    if not m:
-        raise ValueError(f"{value!r} is not a duration (write it like 250ms, 2s, 5m, 26h, 7d or 13w)")
-    return Duration(float(m.group(1)) * _DURATION[m.group(2)], str(value).strip())
+        seconds, text = float(value), f"{value}s"
+    else:
+        m = re.fullmatch(_NUMBER + r"\s*(ms|s|m|h|d|w)", str(value).strip())
+        if not m:
+            raise ValueError(f"{value!r} is not a duration (write it like 250ms, 2s, 5m, 26h, 7d or 13w)")
+        seconds, text = float(m.group(1)) * _DURATION[m.group(2)], str(value).strip()
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"{value!r} is longer than 100 years, the longest duration")
+    return Duration(seconds, text)
 
 
 def parse_size(value: object) -> Size:

@@ -1,4 +1,5 @@
-"""Check plain data against the models, the unique names and the cross-references; findings, never tracebacks."""
+"""Check plain data against the models, the unique names, the cross-references and what production refuses;
+findings, never tracebacks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import ValidationError
 from opsverify.spec.errors import Finding, Path
 from opsverify.spec.messages import friendly
 from opsverify.spec.models.environment import Environment
+from opsverify.spec.production import writes_in_production
 from opsverify.spec.references import dangling_references, duplicate_names
 
 
@@ -23,5 +25,5 @@ def validate(data: dict[str, Any], lines: dict[Path, int],
         errors = exc.errors(include_url=False)
     if errors is not None:
         return None, findings + friendly(errors, Environment, sourced)
-    findings += dangling_references(env)
+    findings += dangling_references(env) + writes_in_production(env)
     return (None if findings else env), findings

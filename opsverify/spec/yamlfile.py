@@ -18,6 +18,8 @@ from opsverify.spec.errors import Finding, Path, SpecError, problem
 _KEPT = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp"}
 _MERGE = "tag:yaml.org,2002:merge"
 _COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+MAX_DEPTH = 100  # levels of nesting: an environment file needs about ten, Python's stack allows a few hundred
+MAX_REPEATED = 100_000  # values that aliases and merge keys (`<<: *defaults`) may repeat, in all
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built
@@ -61,7 +63,9 @@ def parse(text: str, source: str) -> Document:
             root = loader.get_single_node()
             if root is not None:
                 lines[()] = root.start_mark.line + 1
-                data = _build(loader, root, (), lines, findings, set())
+                findings += _bounds(root, lines)
+                if not findings:
+                    data = _build(loader, root, (), lines, findings, set())
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -77,6 +81,54 @@ def parse(text: str, source: str) -> Document:
     if findings or not isinstance(data, dict):
         raise SpecError([problem(source, lines, finding) for finding in findings])
     return Document(source, data, lines)
+
+
+class _TooDeep(Exception):
+    """A value nested deeper than MAX_DEPTH; carries its key path."""
+
+
+def _bounds(root: Node, lines: dict[Path, int]) -> list[Finding]:
+    """A finding when the file nests deeper than MAX_DEPTH or its aliases repeat more than MAX_REPEATED values.
+
+    Counted on the node graph before anything is built, each distinct node once: a "billion laughs" file of a
+    few hundred bytes is refused in milliseconds instead of being expanded. Records the line of every key seen.
+    """
+    counted: dict[int, tuple[int, int]] = {}  # id(node) -> values it stands for, levels below it ((0, 0): counting)
+    repeated, crossed = 0, None
+
+    def count(node: Node, path: Path, depth: int) -> tuple[int, int]:
+        nonlocal repeated, crossed
+        known = counted.get(id(node))
+        if known is not None:  # an alias, or a merge, of a node already counted (or of its own container)
+            if depth + known[1] > MAX_DEPTH:  # a chain of aliases nests as deep as it is long
+                raise _TooDeep(path)
+            repeated += known[0]
+            if crossed is None and repeated > MAX_REPEATED:
+                crossed = path
+            return known
+        if depth > MAX_DEPTH:
+            raise _TooDeep(path)
+        counted[id(node)] = (0, 0)
+        children: list[tuple[Node, Path]] = []
+        if isinstance(node, SequenceNode):
+            children = [(child, path + (index,)) for index, child in enumerate(node.value)]
+        elif isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                inner = path + (key_node.value,) if isinstance(key_node, ScalarNode) else path
+                lines.setdefault(inner, key_node.start_mark.line + 1)
+                children += [(key_node, inner), (value_node, inner)]
+        below = [count(child, where, depth + 1) for child, where in children]
+        counted[id(node)] = (1 + sum(size for size, _ in below), 1 + max((levels for _, levels in below), default=0))
+        return counted[id(node)]
+
+    try:
+        count(root, (), 0)
+    except _TooDeep as deep:
+        return [(deep.args[0], f"nested more than {MAX_DEPTH} levels deep")]
+    if crossed is None:
+        return []
+    return [(crossed, f"aliases repeat {repeated:,} values in this file, more than the {MAX_REPEATED:,} allowed "
+                      "(a YAML alias bomb?); reuse an anchor fewer times, or write the values out")]
 
 
 def _build(loader: Loader, node: Node, path: Path, lines: dict[Path, int], findings: list[Finding],

@@ -11,7 +11,7 @@ import pytest
 
 from opsverify.checks.apps.deploy import caches, dev_packages, migrations
 from opsverify.result import Status
-from tests.apps.conftest import Db
+from tests.support.databases import Db
 from tests.apps.helpers import check_app
 from tests.support.net import free_port
 from tests.support.sshd import sshd  # noqa: F401 - fixture
@@ -189,14 +189,14 @@ def test_a_no_dev_install_passes(tmp_path: Path) -> None:
         Status.PASSED, f"{root}/vendor/composer/installed.json shows an install without dev packages (3 packages)")
 
 
-def test_no_install_or_composer_1_is_skipped_with_the_reason(tmp_path: Path) -> None:
+def test_no_install_or_composer_1_cannot_be_judged_and_is_an_error(tmp_path: Path) -> None:
     none = check_install(tmp_path)
     assert (none.status, none.reason) == (
-        Status.SKIPPED, f"there is no {tmp_path}/vendor/composer/installed.json on local: composer has not installed "
-                        "this folder's packages")
+        Status.ERROR, f"there is no {tmp_path}/vendor/composer/installed.json on local: composer has not installed "
+                      "this folder's packages, so the install cannot be judged")
     old = check_install(composer_install(tmp_path / "old", dev=None))
     assert (old.status, old.reason) == (
-        Status.SKIPPED, f"{tmp_path}/old/vendor/composer/installed.json does not say whether dev packages were "
+        Status.ERROR, f"{tmp_path}/old/vendor/composer/installed.json does not say whether dev packages were "
                         "installed (Composer 1 does not record it)")
 
 
@@ -238,11 +238,12 @@ def test_a_node_install_without_dev_packages_passes(tmp_path: Path) -> None:
         Status.PASSED, f"{root}/node_modules/.package-lock.json shows an install without dev packages (1 package)")
 
 
-def test_a_node_folder_npm_did_not_install_is_skipped_and_a_broken_record_cannot_be_checked(tmp_path) -> None:
+def test_a_node_folder_npm_did_not_install_and_a_broken_record_cannot_be_checked(tmp_path) -> None:
     none = check_npm(tmp_path)
     assert (none.status, none.reason) == (
-        Status.SKIPPED, f"there is no {tmp_path}/node_modules/.package-lock.json on local: npm has not installed this "
-                        "folder's packages (npm 7 and later write it; yarn and pnpm installs are not read)")
+        Status.ERROR, f"there is no {tmp_path}/node_modules/.package-lock.json on local: npm has not installed this "
+                      "folder's packages (npm 7 and later write it; yarn and pnpm installs are not read), so the "
+                      "install cannot be judged")
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / ".package-lock.json").write_text('{"lockfileVersion": 3}')
     broken = check_npm(tmp_path)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from opsverify.checks.apps.jobs import error_log, failed_jobs, scheduler
 from opsverify.result import Status
-from tests.apps.conftest import Db
+from tests.support.databases import Db
 from tests.apps.helpers import check_app
 from tests.support.net import free_port
 

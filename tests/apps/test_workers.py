@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import re
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +92,47 @@ def test_the_frameworks_default_pattern_finds_its_workers(start: Start, framewor
     result = workers(framework, min=1)
     assert result.status is Status.PASSED, result.reason
     assert worker.pid in result.evidence["workers"]
+
+
+def deploy(root: Path, release: str) -> None:
+    """A release folder, and the `current` symlink switched to it at once (as Deployer and Envoyer do)."""
+    (root / "releases" / release).mkdir(parents=True)
+    (root / "current.new").symlink_to(root / "releases" / release)
+    (root / "current.new").replace(root / "current")
+
+
+def test_a_worker_started_before_the_release_fails_with_its_pid_and_both_times(start: Start, tmp_path: Path) -> None:
+    queue = f"opsv{uuid.uuid4().hex[:8]}"
+    deploy(tmp_path, "1")
+    old = start(f"php artisan queue:work --queue={queue}")
+    wait_listed(old, queue)
+    keys = {"match": f"'--queue={queue}'", "release": str(tmp_path / "current")}
+    assert workers(**keys).status is Status.PASSED
+    time.sleep(0.3)  # the next release comes after the worker started (start times are read to 10ms)
+    deploy(tmp_path, "2")
+    stale = workers(**keys)
+    released = dt.datetime.fromtimestamp(int(os.lstat(tmp_path / "current").st_mtime), dt.timezone.utc)
+    assert stale.status is Status.FAILED
+    assert re.fullmatch(rf"1 queue worker on local started before the release of {released:%Y-%m-%d %H:%M:%S}Z "
+                        rf"\({re.escape(str(tmp_path / 'current'))}\), so still running the previous code: pid "
+                        rf"{old.pid} started \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ: restart them "
+                        r"\(php artisan queue:restart\)", stale.reason), stale.reason
+    assert stale.value == 1 and old.pid in stale.evidence["started"]
+    old.kill()
+    old.wait()
+    wait_listed(start(f"php artisan queue:work --queue={queue}"), queue)  # the restart after the deploy
+    restarted = workers(**keys)
+    assert restarted.status is Status.PASSED, restarted.reason
+    assert restarted.reason.endswith(f"1 queue worker started after the release of {released:%Y-%m-%d %H:%M:%S}Z "
+                                     f"({tmp_path / 'current'})")
+
+
+def test_a_release_marker_that_is_missing_is_an_error(start: Start, tmp_path: Path) -> None:
+    queue = f"opsv{uuid.uuid4().hex[:8]}"
+    wait_listed(start(f"php artisan queue:work --queue={queue}"), queue)
+    result = workers(match=f"'--queue={queue}'", release=str(tmp_path / "current"))
+    assert result.status is Status.ERROR
+    assert "No such file or directory" in result.reason and str(tmp_path / "current") in result.reason
 
 
 def test_an_unreachable_host_is_an_error() -> None:

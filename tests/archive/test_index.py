@@ -12,6 +12,7 @@ from opsverify.archive import index
 from opsverify.archive.runs import new_run_folder
 from tests.plugin.conftest import broken_demo, reports, run_checklist  # noqa: F401 - fixtures
 from tests.support.browser import dom, screenshot
+from tests.support.disk import fill, tmpfs
 
 UTC = dt.timezone.utc
 
@@ -45,6 +46,18 @@ def test_the_page_groups_runs_charts_pass_rates_and_links_relatively(tmp_path):
     assert "<title>2026-03: 90.0%</title>" in production and "<title>2026-04: 100.0%</title>" in production
     assert "test_endpoint_latency_sla[api]" in production and "0.34 s" in production
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from anywhere
+
+
+def test_an_index_that_does_not_fit_on_the_disk_leaves_no_temporary_file(tmp_path):
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        reports = disk / "reports"
+        _record(reports, "production", "daily", dt.datetime(2026, 4, 1, 7, tzinfo=UTC), {"passed": 10})
+        filler = fill(disk)
+        with pytest.raises(OSError, match="No space left on device"):
+            index.build(reports)
+        assert sorted(p.name for p in reports.iterdir()) == ["production"]  # no .index.html.*.tmp, no index.html
+        filler.unlink()
+        assert index.build(reports).is_file()
 
 
 def test_no_runs_yet_still_makes_a_page(tmp_path):

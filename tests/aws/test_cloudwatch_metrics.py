@@ -67,13 +67,20 @@ def test_each_statistic_and_a_window_of_days(cloudwatch: Any, account: str) -> N
     assert two_days == {"Sum": 60, "Average": 20}  # two daily datapoints combined
 
 
-def test_no_datapoints_is_zero_for_counts_and_an_error_otherwise(cloudwatch: Any, account: str) -> None:
-    quiet = check(account, alb="app/quiet/789")
-    assert (quiet.status, quiet.reason, quiet.value) == (Status.PASSED, "alb-5xx is 0; max 50", 0)
-    assert quiet.evidence["source"].endswith("Sum over 24h (no datapoints)")
+def test_no_datapoints_is_an_error_even_for_a_count_unless_the_item_says_missing_zero(cloudwatch: Any,
+                                                                                       account: str) -> None:
+    silent = check(account, alb="app/quiet/789")  # a metric filter that broke publishes nothing, like no attacks
+    assert (silent.status, silent.reason) == (
+        Status.ERROR, "no datapoints of CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count "
+                      "(LoadBalancer=app/quiet/789) in the last 24h: no data is not zero (a metric that stopped "
+                      "reporting looks the same); set missing: zero where none means 0")
+    said = check(account, alb="app/quiet/789", max=50, missing="zero")
+    assert (said.status, said.reason, said.value) == (Status.PASSED, "alb-5xx is 0; max 50", 0)
+    assert said.evidence["source"].endswith("Sum over 24h (no datapoints, counted as 0: missing: zero)")
     result = check(account, "Maximum", "2h", alb="app/quiet/789")
-    assert (result.status, result.reason) == (Status.ERROR, "no datapoints of CloudWatch AWS/ApplicationELB "
-                                              "HTTPCode_Target_5XX_Count (LoadBalancer=app/quiet/789) in the last 2h")
+    assert result.status is Status.ERROR
+    assert result.reason.startswith("no datapoints of CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count "
+                                    "(LoadBalancer=app/quiet/789) in the last 2h: ")
 
 
 def test_an_unreachable_endpoint_is_an_error() -> None:

@@ -8,6 +8,8 @@ below are queued in the shape AWS documents for DescribeImageScanFindings.
 from __future__ import annotations
 
 import json
+import re
+import time
 from typing import Any, Callable
 
 import pytest
@@ -32,12 +34,14 @@ def ecr(boto: Callable[[str], Any]) -> Any:
     return client
 
 
-def scanned(ecr: Any, endpoint: str, status: str = "COMPLETE", **counts: int) -> None:
-    """Scan shop:v1; moto will report this status and these counts (one finding CVE-2026-1000+n per severity)."""
+def scanned(ecr: Any, endpoint: str, status: str = "COMPLETE", days_ago: float | None = 0.1, **counts: int) -> None:
+    """Scan shop:v1; moto will report this status, these counts (one finding CVE-2026-1000+n per severity) and a
+    completion time `days_ago` days ago (None: none)."""
     findings = [{"name": f"CVE-2026-{1000 + n}", "severity": severity} for n, severity in enumerate(counts)]
+    done = {} if days_ago is None else {"imageScanCompletedAt": time.time() - days_ago * 86400}
     result = {"registryId": "123456789012", "repositoryName": "shop", "imageId": {"imageTag": "v1"},
               "imageScanStatus": {"status": status, "description": f"scan {status.lower()}"},
-              "imageScanFindings": {"findingSeverityCounts": counts, "findings": findings}}
+              "imageScanFindings": {"findingSeverityCounts": counts, "findings": findings, **done}}
     requests.post(f"{endpoint}/moto-api/static/ecr/scan-finding-results", json={"region": REGION, "results": [result]},
                   timeout=10).raise_for_status()
     ecr.start_image_scan(repositoryName="shop", imageId={"imageTag": "v1"})
@@ -110,3 +114,20 @@ def test_a_missing_repository_or_tag_fails_naming_it(ecr: Any, account: str) -> 
     assert (result.status, result.reason) == (Status.FAILED, "ECR repository shop has no image tagged v2")
     result = check(account, repository="shop-api")
     assert (result.status, result.reason) == (Status.FAILED, "ECR repository shop-api does not exist")
+
+
+def test_a_scan_older_than_its_limit_cannot_speak_for_today_and_is_an_error(ecr: Any, account: str) -> None:
+    scanned(ecr, account, days_ago=30)
+    old = check(account)
+    assert old.status is Status.ERROR
+    assert re.fullmatch(r"the scan of image shop:v1 is 30d old \(completed \d{4}-\d\d-\d\d \d\d:\d\dZ\); limit 7d: it "
+                        r"cannot speak for advisories published since \(rescan it, or turn on enhanced scanning\)",
+                        old.reason), old.reason
+    assert check(account, max_scan_age="45d").status is Status.PASSED
+
+
+def test_a_scan_without_a_completion_time_is_an_error(ecr: Any, account: str) -> None:
+    scanned(ecr, account, days_ago=None)
+    result = check(account)
+    assert (result.status, result.reason) == (Status.ERROR, "the scan of image shop:v1 gives no completion time: its "
+                                                            "age cannot be judged")

@@ -74,12 +74,12 @@ def test_a_missing_release_path_cannot_be_checked(shelf: Shelf, tmp_path: Path) 
     assert result.reason == f"{tmp_path / 'nowhere'} does not exist"
 
 
-def test_a_release_older_than_every_kept_backup_is_not_judged(shelf: Shelf, tmp_path: Path) -> None:
+def test_a_release_older_than_every_kept_backup_cannot_be_judged(shelf: Shelf, tmp_path: Path) -> None:
     shelf.put("db-1.sql.gz", b"x", dt.timedelta(hours=1))
     current = deploy(tmp_path, dt.timedelta(days=40))
     result = before_release(backup(shelf.glob(), before_release=plan(current)))
-    assert result.status is Status.SKIPPED
-    assert result.reason.endswith("the one before it is no longer kept")
+    assert result.status is Status.ERROR
+    assert result.reason.endswith("the one before it is no longer kept, so it cannot be judged")
 
 
 def test_the_release_is_read_on_its_own_host(shelf: Shelf, tmp_path: Path) -> None:

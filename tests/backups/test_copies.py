@@ -65,6 +65,13 @@ def test_a_file_missing_from_the_copy_fails_with_its_name_and_age(live: Path) ->
     assert (result.value, result.evidence["settled"]) == (1, 3)
 
 
+def test_a_named_copy_is_named_in_the_reason(live: Path) -> None:
+    (live.parent / "copy" / "2026" / "b.jpg").unlink()
+    result = copy_in_step(mirror(live, name="uploads-mirror"))
+    assert result.reason == f"1 file not copied: uploads/2026/b.jpg changed 2h ago (limit 1h; copy uploads-mirror: " \
+                            f"{live} to {live.parent / 'copy'})"
+
+
 def test_a_copy_older_than_the_live_file_fails(live: Path) -> None:
     write(live, {"a.jpg": dt.timedelta(hours=2)})  # rewritten after the copy was made: same size, newer
     (live / "2026" / "11" / "c.pdf").write_bytes(b"grown since the copy")

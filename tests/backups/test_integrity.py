@@ -141,13 +141,13 @@ def test_a_sqlite_dump_script_must_end_with_commit(shelf: Shelf, tmp_path: Path)
     (["gpg", "--batch", "--passphrase", "s3cret", "--pinentry-mode", "loopback", "-c", "-a", "-o", "-"], "GPG"),
     (["age", "-r", "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"], "age"),
 ], ids=["gpg", "gpg-armor", "age"])
-def test_encrypted_files_are_reported_as_encrypted_not_corrupt(shelf: Shelf, pg_source: Source, tool: list[str],
-                                                               words: str) -> None:
+def test_undeclared_encryption_fails_and_names_the_encryption_found(shelf: Shelf, pg_source: Source, tool: list[str],
+                                                                    words: str) -> None:
     sealed = subprocess.run(tool, input=pg_source.dump().read_bytes(), capture_output=True, check=True).stdout
     result = check(shelf, "db-1.sql.gz", sealed, "pg_dump")  # Frappe names its GPG files *.sql.gz
-    assert result.status is Status.SKIPPED
-    assert result.reason == (f"db-1.sql.gz is {words}-encrypted: its contents cannot be checked without the key "
-                             "(encrypted, not corrupt)")
+    assert result.status is Status.FAILED
+    assert result.reason == (f"db-1.sql.gz is {words}-encrypted, but the item declares no encryption: it is not the "
+                             "pg_dump it promises (declare encryption: gpg or age, with its key, to verify it)")
 
 
 def test_a_file_that_is_not_its_format_fails(shelf: Shelf, pg_source: Source) -> None:

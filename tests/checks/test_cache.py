@@ -60,6 +60,7 @@ def test_a_hanging_redis_is_an_error_within_the_timeout(hanging_port: int) -> No
     assert (result.status, result.reason) == (Status.ERROR, "no answer within 1s")
 
 
-def test_memcached_is_skipped_with_the_reason() -> None:
+def test_memcached_cannot_be_judged_and_is_an_error() -> None:
     result = ping(cache("memcached://127.0.0.1:11211"))
-    assert (result.status, result.reason) == (Status.SKIPPED, "memcached is not supported yet")
+    assert (result.status, result.reason) == (Status.ERROR, "memcached://127.0.0.1:11211 is memcached, which "
+                                                            "opsverify cannot read yet: not checked")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from opsverify.checks import CheckError, cause, probe, show_seconds, target_key
+from opsverify.checks import CheckError, cause, prepare, prepared, probe, show_seconds, target_key, trust
+from opsverify.checks.http import response
 from opsverify.checks.trust import bundle, client_context
 from opsverify.result import Result, Status, failed
 from opsverify.spec.models.health import Cache, Database, Endpoint, Smtp, Tls
@@ -95,3 +96,26 @@ def test_bundle_holds_the_system_cas_and_ca_file_and_is_written_once(pki: Pki) -
 def test_a_missing_ca_file_is_a_check_error(tmp_path: Path) -> None:
     with pytest.raises(CheckError, match=f"ca_file {tmp_path}/none.pem does not exist"):
         client_context(str(tmp_path / "none.pem"))
+
+
+def test_prepared_does_a_checks_set_up_before_it_runs_and_leaves_failures_to_it(pki: Pki, tmp_path: Path) -> None:
+    done: list[str] = []
+
+    @prepare(done.append)
+    @probe
+    def noted(item: str) -> Result:
+        return failed("never run here")
+
+    @prepare(lambda item: 1 / 0)
+    @probe
+    def broken(item: str) -> Result:
+        return failed("never run here")
+
+    prepared(noted, "item-a")
+    prepared(broken, "item-b")  # the check reports its own error when it runs
+    assert done == ["item-a"]
+    ca_file = str(tmp_path / "ca.pem")  # a CA file of its own: no earlier test built its context
+    Path(ca_file).write_bytes(pki.ca_file.read_bytes())
+    assert bundle(ca_file) not in trust._contexts
+    prepared(response, item(Endpoint, url="https://127.0.0.1:1/", ca_file=ca_file))
+    assert bundle(ca_file) in trust._contexts  # the SSL context exists before any probe is timed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from typing import Any
@@ -10,7 +11,7 @@ from opsverify.checks.http import latency_sla, response
 from opsverify.result import Status
 from opsverify.spec.models.health import Endpoint
 from tests.support.fixtures import TlsSites
-from tests.support.http_server import HttpServer
+from tests.support.http_server import HttpServer, Reply
 from tests.support.items import item
 from tests.support.net import LOOPBACK, free_port
 from tests.support.tls_server import Pki
@@ -178,3 +179,67 @@ def test_latency_sla_on_a_hanging_server_is_an_error_within_the_timeout(hanging_
 def test_latency_sla_without_sla_is_skipped(web: HttpServer) -> None:
     result = latency_sla(endpoint(web.url("/health")))
     assert (result.status, result.reason) == (Status.SKIPPED, "no sla set")
+
+
+def analytics(state: dict[str, Any]) -> HttpServer:
+    """A Frappe-like analytics API answering {"message": {...}} with whatever `state` holds at the time."""
+    return HttpServer({"/api/method/analytics": lambda _request: Reply(200, {"message": dict(state)})})
+
+
+def test_json_age_passes_fresh_data_and_fails_data_older_than_its_limit() -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    state: dict[str, Any] = {"last_updated": f"{now - dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S.%f}", "members": 412}
+    with analytics(state) as server:
+        item_ = endpoint(server.url("/api/method/analytics"), expect={"json_age": {"message.last_updated": "6h"}})
+        fresh = response(item_)
+        assert fresh.status is Status.PASSED, fresh.reason
+        assert re.search(r"\| JSON key message.last_updated is \S+ \S+Z, (59m|60m|1h) old; limit 6h \|", fresh.reason), \
+            fresh.reason
+        stale = now - dt.timedelta(hours=8, minutes=2)
+        state["last_updated"] = stale.isoformat()  # with its zone: +00:00
+        old = response(item_)
+    assert old.status is Status.FAILED
+    assert old.reason == f"JSON key message.last_updated is {stale:%Y-%m-%d %H:%M:%S}Z, 8h old; limit 6h"
+
+
+def test_json_age_on_an_unreadable_timestamp_fails_and_on_a_missing_one_is_an_error() -> None:
+    state: dict[str, Any] = {"last_updated": "yesterday"}
+    with analytics(state) as server:
+        item_ = endpoint(server.url("/api/method/analytics"), expect={"json_age": {"message.last_updated": "6h"}})
+        unreadable = response(item_)
+        del state["last_updated"]
+        missing = response(item_)
+        state["last_updated"] = int(time.time() * 1000) - 3_600_000  # milliseconds since the epoch: 1h ago
+        epoch = response(item_)
+    assert (unreadable.status, unreadable.reason) == (Status.FAILED, "JSON key message.last_updated is 'yesterday', "
+                                                      "not a timestamp: the age of the data cannot be judged")
+    assert (missing.status, missing.reason) == (Status.ERROR, "JSON key message.last_updated is missing: the age "
+                                                "of the data cannot be judged")
+    assert epoch.status is Status.PASSED, epoch.reason
+
+
+def test_a_list_entry_is_picked_by_one_of_its_values_or_as_any_entry_holding_the_key() -> None:
+    rules = {"data": {"groups": [
+        {"name": "db", "rules": [{"name": "SlowQueries", "duration": 600, "health": "ok"}]},
+        {"name": "host", "rules": [{"name": "InstanceDown", "duration": 60, "health": "ok"},
+                                   {"name": "HostCpuAbove80", "duration": 60, "health": "err"}]}]}}
+    cpu = "data.groups.*.rules.name=HostCpuAbove80"
+    with HttpServer({"/api/v1/rules": Reply(200, rules)}) as server:
+        down = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            "data.groups.*.rules.name=InstanceDown.duration": 60, "data.groups.1.name": "host"}}))
+        cpu_rule = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            f"{cpu}.duration": 300, f"{cpu}.health": "ok"}}))
+        gone = response(endpoint(server.url("/api/v1/rules"), expect={"json": {
+            "data.groups.*.rules.name=DiskAlmostFull.duration": 300}}))
+    assert down.status is Status.PASSED, down.reason
+    assert cpu_rule.status is Status.FAILED
+    assert cpu_rule.reason == (f"JSON key {cpu}.duration is 60; expected 300 | JSON key {cpu}.health is 'err'; "
+                               "expected 'ok'")
+    assert gone.reason == "JSON key data.groups.*.rules.name=DiskAlmostFull.duration is missing"
+
+
+def test_two_long_texts_are_shown_from_shortly_before_they_differ() -> None:
+    query = "100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode=\"idle\"}[5m]))) > "
+    with HttpServer({"/rules": Reply(200, {"query": query + "90"})}) as server:
+        result = response(endpoint(server.url("/rules"), expect={"json": {"query": query + "80"}}))
+    assert result.reason == "JSON key query is '…de=\"idle\"}[5m]))) > 90'; expected '…de=\"idle\"}[5m]))) > 80'"

@@ -82,3 +82,46 @@ def test_the_demo_break_purges_old_logs(tmp_path):
         env = load(running.env_path)
         result = log_retention(env.compliance.log_retention[0], context=context(env, tmp_path))
     assert result.status is Status.FAILED and "go back 30 days" in result.reason, result
+
+
+def test_a_log_that_rotation_no_longer_cuts_fails_on_its_size_and_too_many_kept_files_fail(tmp_path):
+    folder = tmp_path / "pm2-logs"
+    _logs(folder, 0, 1, 2, 3)
+    (folder / "app-0.log").write_text("live\n")  # the live log, just rotated
+    limits = "max_days: 8, max_file_size: 12MB, max_files: 4"
+    rotated = _check(tmp_path, folder, limits)
+    assert rotated.status is Status.PASSED, rotated.reason
+    assert rotated.reason == (f"logs under {folder} on web go back 3 days (app-3.log); keep at most 8 days | "
+                              f"4 log files are kept under {folder} on web; limit 4 | app-0.log, the biggest log "
+                              f"file under {folder} on web, is 5B; limit 12MB")
+    with open(folder / "app-0.log", "wb") as out:  # pm2-logrotate stopped: the live log grows past max_size
+        out.truncate(40 * 2**20)
+    _logs(folder / "..", 0)  # and one more file beside them is not deleted (retain not applied)
+    (tmp_path / "app-0.log").rename(folder / "app-9.log")
+    result = _check(tmp_path, folder, limits)
+    assert result.status is Status.FAILED
+    assert result.reason == (f"5 log files are kept under {folder} on web; limit 4 | app-0.log, the biggest log "
+                             f"file under {folder} on web, is 40.0MiB; limit 12MB")
+
+
+def test_a_live_log_that_rotation_stopped_keeping_small_fails_max_file_size(tmp_path):
+    _logs(tmp_path / "logs", 1, 2, 3)
+    (tmp_path / "logs" / "laravel.log").write_bytes(b"production.ERROR: x\n" * 150_000)  # 3MB, still growing
+    result = _check(tmp_path, tmp_path / "logs", limits="min_days: 2, max_days: 15, max_file_size: 1MB")
+    assert result.status is Status.FAILED
+    assert result.reason == f"laravel.log, the biggest log file under {tmp_path / 'logs'} on web, is 2.9MiB; limit 1MB"
+    assert result.evidence["biggest_size"] == "2.9MiB"
+    (tmp_path / "logs" / "laravel.log").write_bytes(b"production.ERROR: x\n" * 1000)  # rotated
+    assert _check(tmp_path, tmp_path / "logs", limits="max_file_size: 1MB").status is Status.PASSED
+
+
+def test_an_archive_nothing_reached_lately_fails_max_newest_days(tmp_path):
+    _logs(tmp_path / "archive", 12, 40, 100)
+    result = _check(tmp_path, tmp_path / "archive", limits="min_days: 90, max_days: 400, max_newest_days: 8")
+    assert result.status is Status.FAILED
+    assert result.reason == (f"the newest log file under {tmp_path / 'archive'} on web (app-0.log) is 12 days old; "
+                             "limit 8 days; nothing was rotated or archived since")
+    _logs(tmp_path / "archive", 1)
+    assert _check(tmp_path, tmp_path / "archive", limits="max_newest_days: 8").status is Status.PASSED
+    (tmp_path / "empty").mkdir()
+    assert _check(tmp_path, tmp_path / "empty", limits="max_newest_days: 8").status is Status.FAILED

@@ -24,23 +24,77 @@ def cache(server: RedisServer | str, **limits: object) -> Cache:
     return item(Cache, url=server if isinstance(server, str) else server.url, **limits)
 
 
-def test_misses_drive_the_hit_rate_under_its_limit(redis_server: RedisServer) -> None:
-    client = redis.Redis.from_url(redis_server.url)
-    unused = hit_rate(cache(redis_server, min_hit_rate="70%"))
-    assert unused.status is Status.SKIPPED
-    assert unused.reason == f"no key lookups on {redis_server.url} since its statistics began; the hit rate cannot " \
-                            "be measured"
+def lookups(client: redis.Redis, hits: int, misses: int) -> None:
+    """`hits` reads of a key that exists and `misses` reads of keys that do not, pipelined."""
     client.set("session:1", "alice")
-    for _ in range(9):
-        client.get("session:1")
-    client.get("session:missing")
-    assert hit_rate(cache(redis_server, min_hit_rate="70%")).status is Status.PASSED
-    for n in range(20):
-        client.get(f"session:gone:{n}")
+    with client.pipeline(transaction=False) as pipe:
+        for _ in range(hits):
+            pipe.get("session:1")
+        for n in range(misses):
+            pipe.get(f"session:gone:{n}")
+        pipe.execute()
+
+
+FIRST = r"since the server started \d+s ago; a first reading: no earlier archived run of this check to compare with"
+
+
+def test_a_first_reading_says_so_and_never_passes_on_the_lifetime_ratio(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    client.config_resetstat()
+    unused = hit_rate(cache(redis_server, min_hit_rate="70%"))
+    assert unused.status is Status.ERROR
+    assert re.fullmatch(rf"no key lookups on {re.escape(redis_server.url)} {FIRST}: the hit rate cannot be measured",
+                        unused.reason), unused.reason
+    lookups(client, 9, 1)
+    first = hit_rate(cache(redis_server, min_hit_rate="70%"))
+    assert first.status is Status.WARNING
+    assert re.fullmatch(rf"hit rate is 90% \(9 hits, 1 misses {FIRST}\); limit 70%; the change since this run is "
+                        r"judged from the next run on", first.reason), first.reason
+    lookups(client, 0, 20)
     result = hit_rate(cache(redis_server, min_hit_rate="70%", warn_min_hit_rate="80%"))
     assert result.status is Status.FAILED
-    assert re.fullmatch(r"hit rate \(9 hits, 21 misses in \d+s\) is 30%; limit 70%", result.reason), result.reason
+    assert re.fullmatch(rf"hit rate is 30% \(9 hits, 21 misses {FIRST}\); limit 70%", result.reason), result.reason
     client.close()
+
+
+HIT_RATE = "verify/test_database.py::test_cache_hit_rate[sessions]"
+
+
+def test_a_collapse_after_the_previous_run_fails_although_the_lifetime_ratio_is_high(
+        redis_server: RedisServer, tmp_path: Path) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    client.config_resetstat()
+    lookups(client, 50000, 500)  # a long healthy history: 99% hits
+    item_ = cache(redis_server, min_hit_rate="70%")
+    now = dt.datetime.now(dt.timezone.utc)
+    yesterday = context(tmp_path, HIT_RATE, now - dt.timedelta(days=1))
+    archive(yesterday, hit_rate(item_, context=yesterday))
+    lookups(client, 100, 900)  # today: the cache misses 9 lookups in 10
+    today = hit_rate(item_, context=context(tmp_path, HIT_RATE, now))
+    assert today.status is Status.FAILED
+    assert today.reason == (f"hit rate is 10% (100 hits, 900 misses since the run of "
+                            f"{yesterday.started:%Y-%m-%d %H:%M}Z, 24h ago); limit 70%")
+    info = client.info("stats")
+    lifetime = info["keyspace_hits"] / (info["keyspace_hits"] + info["keyspace_misses"])
+    assert lifetime > 0.97  # what the check judged before: months of history hide today's collapse
+    assert today.evidence["keyspace_hits"] == 50100  # the counters, kept for the next run
+    client.close()
+
+
+def test_a_restart_after_the_previous_run_judges_the_lookups_since_the_restart(tmp_path: Path) -> None:
+    now = dt.datetime.now(dt.timezone.utc)
+    before = context(tmp_path, HIT_RATE, now - dt.timedelta(hours=12))
+    with RedisServer() as server:
+        lookups(redis.Redis.from_url(server.url), 1000, 0)
+        archive(before, hit_rate(cache(server, min_hit_rate="70%"), context=before))
+    with RedisServer() as restarted:
+        client = redis.Redis.from_url(restarted.url)
+        lookups(client, 1, 9)
+        result = hit_rate(cache(restarted, min_hit_rate="70%"), context=context(tmp_path, HIT_RATE, now))
+        client.close()
+    assert result.status is Status.FAILED
+    assert re.fullmatch(r"hit rate is 10% \(1 hits, 9 misses since the server restarted \d+s ago, after the "
+                        r"previous run\); limit 70%", result.reason), result.reason
 
 
 def test_memory_near_maxmemory_fails_and_no_maxmemory_is_skipped(redis_server: RedisServer) -> None:
@@ -82,8 +136,7 @@ def test_evictions_count_per_day_since_the_server_started_then_since_the_last_ru
     yesterday = context(tmp_path, NODEID, now - dt.timedelta(days=1))
     first = evictions(item_, context=yesterday)
     assert first.status is Status.FAILED
-    assert re.fullmatch(r"evictions per day \(\d+ keys evicted since the server started, \d+s ago\) is "
-                        r"\d+; limit 0", first.reason), first.reason
+    assert re.fullmatch(rf"evictions per day \(\d+ keys evicted {FIRST}\) is \d+; limit 0", first.reason), first.reason
     archive(yesterday, first)
     quiet = evictions(item_, context=context(tmp_path, NODEID, now))
     assert quiet.status is Status.PASSED
@@ -106,8 +159,8 @@ def test_a_restart_since_the_last_run_counts_from_the_start(tmp_path: Path) -> N
     with RedisServer() as restarted:
         result = evictions(cache(restarted, max_evictions_per_day=0), context=context(tmp_path, NODEID, now))
     assert result.status is Status.PASSED
-    assert re.fullmatch(r"evictions per day \(0 keys evicted since the server started \(restarted after the "
-                        r"previous run\), \d+s ago\) is 0; limit 0", result.reason), result.reason
+    assert re.fullmatch(r"evictions per day \(0 keys evicted since the server restarted \d+s ago, after the "
+                        r"previous run\) is 0; limit 0", result.reason), result.reason
 
 
 def test_an_unreachable_cache_is_an_error() -> None:

@@ -142,12 +142,48 @@ def test_a_standby_cut_off_from_its_primary_is_an_error(replicated) -> None:
     assert result.reason == "this replica is not streaming from a primary (no WAL receiver); its lag cannot be measured"
 
 
-def test_a_server_without_replication_is_skipped() -> None:
+def test_a_server_without_replication_is_skipped_unless_its_item_expects_replication() -> None:
     need("PostgreSQL", POSTGRES)
     url = f"postgresql+psycopg://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres"
     result = lag(database(url, max_replication_lag="30s"))
     assert result.status is Status.SKIPPED
     assert result.reason == f"{url} is not a replica and no replica is connected to it"
+    expected = lag(database(url, max_replication_lag="30s", replication="replica"))
+    assert expected.status is Status.FAILED
+    assert expected.reason == (f"{url} is not a replica: it is not in recovery (promoted, or never set up as a "
+                               "standby); replication: replica expects it to stream from its primary")
+
+
+def test_a_primary_with_its_replica_passes_as_expected(replicated) -> None:
+    primary, standby = replicated
+    wait_for(lambda: caught_up(standby), "the standby to catch up")
+    result = lag(database(primary.url(), replication="primary"))
+    assert result.status is Status.PASSED, result.reason
+    assert re.fullmatch(r"replication lag of replica \w+ \(streaming\) is [\d.]+m?s", result.reason), result.reason
+    wrong = lag(standby_item(standby, replication="primary"))
+    assert (wrong.status, wrong.reason) == (Status.FAILED, f"postgresql+psycopg://postgres@{LOOPBACK}:{standby.port}"
+                                            "/postgres is a standby (in recovery), not a primary as replication: "
+                                            "primary expects")
+
+
+def test_a_promoted_standby_fails_where_a_replica_is_expected(replicated) -> None:
+    primary, _ = replicated
+    standby = Standby(primary).start()
+    try:
+        item = standby_item(standby, max_replication_lag="30s", replication="replica")
+        wait_for(lambda: lag(item).status is Status.PASSED, "the new standby to stream")
+        standby.tool("pg_ctl", "-w", "-D", str(standby.folder / "data"), "promote")
+        promoted = lag(item)
+        alone = lag(standby_item(standby, replication="primary"))
+    finally:
+        standby.destroy()
+    assert promoted.status is Status.FAILED
+    assert promoted.reason == (f"postgresql+psycopg://postgres@{LOOPBACK}:{standby.port}/postgres is not a replica: it "
+                               "is not in recovery (promoted, or never set up as a standby); replication: replica "
+                               "expects it to stream from its primary")
+    assert alone.status is Status.FAILED
+    assert alone.reason == (f"no replica is connected to postgresql+psycopg://postgres@{LOOPBACK}:{standby.port}/"
+                            "postgres (pg_stat_replication is empty); replication: primary expects at least one")
 
 
 @pytest.fixture
@@ -178,3 +214,25 @@ def test_a_mariadb_replica_that_cannot_reach_its_primary_is_an_error(mariadb: Ma
     assert re.fullmatch(rf"the lag of the replica of {LOOPBACK}:{port} cannot be measured: Seconds_Behind_Master "
                         rf"is NULL \(IO thread (Connecting|No), SQL thread Yes; .*\)", result.reason), result.reason
 
+
+
+def test_a_mariadb_replica_whose_replication_was_reset_fails_where_a_replica_is_expected(
+        mariadb: MariaDbServer) -> None:
+    admin = pymysql.connect(host=LOOPBACK, port=mariadb.port, user="root", autocommit=True)
+    db = database(mariadb.url(), replication="replica")
+    try:
+        admin.cursor().execute(f"CHANGE MASTER TO MASTER_HOST='{LOOPBACK}', MASTER_PORT={free_port()}, "
+                               "MASTER_USER='repl', MASTER_CONNECT_RETRY=1")
+        configured = lag(db)
+        admin.cursor().execute("RESET SLAVE ALL")
+        reset = lag(db)
+        no_replicas = lag(database(mariadb.url(), replication="primary"))
+    finally:
+        admin.close()
+    assert configured.status is Status.ERROR  # set up but not replicating: its lag cannot be measured
+    assert reset.status is Status.FAILED
+    assert reset.reason == (f"{mariadb.url()} is not a replica: it has no replication channel (reset, or never set "
+                            "up); replication: replica expects one")
+    assert no_replicas.status is Status.FAILED
+    assert no_replicas.reason == (f"no replica is connected to {mariadb.url()} (no Binlog Dump thread); "
+                                  "replication: primary expects at least one")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,21 +9,16 @@ import pytest
 from opsverify.checks.host.resources import memory
 from opsverify.checks.host.sshd import settings
 from opsverify.result import Status
-from tests.hosts.helpers import host_item
-from tests.support.net import LOOPBACK
+from tests.hosts.helpers import ansible_on_path, host_item, inventory_host
 from tests.support.sshd import SshServer
 
 
 @pytest.fixture
 def inventory(tmp_path: Path, sshd: SshServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An INI inventory naming the sshd as host web1 in group web."""
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    if not shutil.which("ansible-inventory"):
-        pytest.skip("ansible-inventory not found (pip install ansible-core)")
+    ansible_on_path(monkeypatch)
     path = tmp_path / "inventory.ini"
-    path.write_text("[web]\n"
-                    f"web1 ansible_host={LOOPBACK} ansible_port={sshd.port} ansible_user={sshd.user} "
-                    f"ansible_ssh_private_key_file={sshd.identity} ansible_ssh_common_args='-F {sshd.client_config}'\n")
+    path.write_text("[web]\n" + inventory_host("web1", sshd))
     return path
 
 
@@ -42,5 +34,4 @@ def test_an_ansible_inventory_host_is_checked_over_its_ssh_connection(inventory:
 def test_a_host_missing_from_the_inventory_is_an_error(inventory: Path) -> None:
     result = memory(host_item(f"ansible://db9.invalid?ansible_inventory={inventory}", max_memory_used="90%"))
     assert result.status is Status.ERROR
-    assert result.reason == "cannot run commands on web1: ssh: Could not resolve hostname db9.invalid: " \
-                            "Name or service not known"
+    assert result.reason == f"inventory {inventory} has no host or group named db9.invalid"

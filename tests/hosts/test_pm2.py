@@ -1,4 +1,5 @@
-"""Apps under a real PM2 daemon (its own PM2_HOME): online, restarted after a crash, stopped, daemon down, memory."""
+"""Apps under a real PM2 daemon (its own PM2_HOME): online, restarts since the previous run, started after the
+release, stopped, daemon down, memory and its growth across runs."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from opsverify.checks.host.processes import pm2, pm2_memory
+import datetime as dt
+
+from opsverify.checks.host.pm2 import apps as pm2, memory as pm2_memory
 from opsverify.result import Status
+from tests.dbstats.helpers import archive, context
 from tests.hosts.helpers import host_item
 from tests.spec.helpers import at, one
 from tests.support.fixtures import require
@@ -57,9 +61,25 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pm2]:
         manager("kill")
 
 
-def check(manager: Pm2, probe=pm2, **fields: object):
-    """A PM2 check (the online check unless given) on this machine for this PM2 home."""
-    return probe(host_item(pm2={"home": str(manager.home), **fields}))
+def check(manager: Pm2, probe=pm2, at=None, **fields: object):  # noqa: ANN001, ANN201 - a check, a context
+    """A PM2 check (the online check unless given) on this machine for this PM2 home, in the run `at`."""
+    return probe(host_item(pm2={"home": str(manager.home), **fields}), context=at)
+
+
+FIRST = r"since the server started \d+s ago; a first reading: no earlier archived run of this check to compare with"
+ONLINE = "verify/test_hosts.py::test_host_pm2_apps_online[web1]"
+MEMORY = "verify/test_hosts.py::test_host_pm2_memory[web1]"
+
+
+def crash(manager: Pm2, name: str = APP) -> None:
+    """Kill the app's process and wait until PM2 has started it again."""
+    before = manager.app(name)["pm2_env"]["restart_time"]
+    os.kill(manager.app(name)["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not (manager.app(name)["pm2_env"]["restart_time"] == before + 1
+               and manager.app(name)["pm2_env"]["status"] == "online"):
+        assert time.monotonic() < deadline, "PM2 did not restart the app"
+        time.sleep(0.3)
 
 
 @pytest.fixture
@@ -79,23 +99,54 @@ def hog(daemon: Pm2, tmp_path: Path) -> Iterator[str]:
 
 
 def test_an_online_app_passes_then_a_crash_counts_as_a_restart_then_a_stop_fails(daemon: Pm2) -> None:
+    daemon("reset", APP)
     healthy = check(daemon, apps=[APP], max_restarts=0)
     assert healthy.status is Status.PASSED, healthy.reason
-    assert healthy.reason == f"{APP} restarts is 0; limit 0 | {APP} is online under PM2"
-    os.kill(daemon.app()["pid"], signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while not (daemon.app()["pm2_env"]["restart_time"] == 1 and daemon.app()["pm2_env"]["status"] == "online"):
-        assert time.monotonic() < deadline, "PM2 did not restart the app"
-        time.sleep(0.3)
+    assert re.fullmatch(rf"{APP} restarted 0 times {FIRST}; limit 0 \| {APP} is online under PM2", healthy.reason), \
+        healthy.reason
+    crash(daemon)
     crashed = check(daemon, apps=[APP], max_restarts=0)
     assert crashed.status is Status.FAILED
-    assert crashed.reason == f"{APP} restarts is 1; limit 0"
+    assert re.fullmatch(rf"{APP} restarted 1 time {FIRST}; limit 0", crashed.reason), crashed.reason
     assert check(daemon, apps=[APP], max_restarts=5, warn_max_restarts=0).status is Status.WARNING
+    assert check(daemon, apps=[APP], max_restarts=5).status is Status.WARNING  # a first reading never passes on it
     daemon("stop", APP)
     stopped = check(daemon, apps=[APP])
     assert stopped.status is Status.FAILED
     assert stopped.reason == f"{APP} is stopped"
     daemon("start", APP)
+
+
+def test_restarts_are_counted_since_the_previous_run_not_over_the_apps_life(daemon: Pm2, tmp_path: Path) -> None:
+    crash(daemon)  # an old crash: PM2's counter keeps it until `pm2 reset`
+    now = dt.datetime.now(dt.timezone.utc)
+    yesterday = context(tmp_path, ONLINE, now - dt.timedelta(days=1))
+    archive(yesterday, check(daemon, at=yesterday, apps=[APP], max_restarts=0))
+    quiet = check(daemon, at=context(tmp_path, ONLINE, now), apps=[APP], max_restarts=0)
+    assert quiet.status is Status.PASSED, quiet.reason
+    assert quiet.reason == (f"{APP} restarted 0 times since the run of {yesterday.started:%Y-%m-%d %H:%M}Z, 24h ago; "
+                            f"limit 0 | {APP} is online under PM2")
+    crash(daemon)  # a crash today, after the previous run
+    today = check(daemon, at=context(tmp_path, ONLINE, now), apps=[APP], max_restarts=0)
+    assert today.status is Status.FAILED
+    assert today.reason == f"{APP} restarted 1 time since the run of {yesterday.started:%Y-%m-%d %H:%M}Z, 24h ago; limit 0"
+
+
+def test_an_app_not_restarted_after_the_release_fails(daemon: Pm2, tmp_path: Path) -> None:
+    marker = tmp_path / "ORIG_HEAD"
+    marker.write_text("0123abc\n")  # `git pull` has just moved the branch; PM2 still runs what it started before
+    stale = check(daemon, apps=[APP], release=str(marker))
+    assert stale.status is Status.FAILED
+    assert re.fullmatch(rf"{APP} started \S+ \S+Z, before the release of \S+ \S+Z \({re.escape(str(marker))}\): PM2 "
+                        r"still runs the previous code \(pm2 restart or reload it\)", stale.reason), stale.reason
+    time.sleep(1.1)  # PM2 and the file system count in different units: let the restart be clearly later
+    daemon("restart", APP)
+    fresh = check(daemon, apps=[APP], release=str(marker))
+    assert fresh.status is Status.PASSED, fresh.reason
+    assert re.fullmatch(rf"{APP} is started after the release of .+ \| {APP} is online under PM2", fresh.reason), \
+        fresh.reason
+    missing = check(daemon, apps=[APP], release=str(tmp_path / "nothing"))
+    assert missing.status is Status.ERROR
 
 
 def test_an_app_pm2_does_not_know_fails(daemon: Pm2) -> None:
@@ -132,9 +183,44 @@ def test_memory_without_a_daemon_or_an_app_to_measure_is_an_error(daemon: Pm2, t
                                                             f"{tmp_path / 'pm2-home'} on web1")
     unknown = check(daemon, pm2_memory, apps=["billing-worker"], max_memory="300MB")
     assert (unknown.status, unknown.reason) == (Status.ERROR, "PM2 on web1 runs no app to measure (billing-worker)")
-    assert check(daemon, pm2_memory, apps=[APP]).reason == "no pm2.max_memory set"
+    assert check(daemon, pm2_memory, apps=[APP]).reason == "no pm2.max_memory or max_memory_growth set"
 
 
 def test_a_memory_limit_that_is_no_size_is_a_spec_error_at_its_line() -> None:
     at(one("environment: x\nhosts:\n  - name: w\n    pm2:\n      max_memory: lots\n"), 5, "hosts[0].pm2.max_memory",
        "'lots' is not a size (write it like 500KB, 10MB, 1.5GiB)")
+
+
+LEAK_JS = ("const kept = [];\nsetInterval(() => { if (kept.length < 12) kept.push(Buffer.alloc(10 * 1024 * 1024, 1)); "
+           "}, 250);\n")  # grows by 10MiB four times a second up to 120MiB: a leak
+
+
+def test_memory_that_grows_between_runs_fails_and_a_restart_starts_afresh(daemon: Pm2, tmp_path: Path) -> None:
+    script = tmp_path / "leak.js"
+    script.write_text(LEAK_JS)
+    daemon("start", str(script), "--name", "opsv-leak")
+    try:
+        now = dt.datetime.now(dt.timezone.utc)
+        yesterday = context(tmp_path, MEMORY, now - dt.timedelta(days=1))
+        first = check(daemon, pm2_memory, at=yesterday, apps=["opsv-leak"], max_memory_growth="20MB")
+        assert first.status is Status.WARNING
+        assert first.reason == ("memory growth: a first reading: no earlier archived run of this check to compare "
+                                "with; judged from the next run on")
+        archive(yesterday, first)
+        deadline = time.monotonic() + 30
+        while daemon.app("opsv-leak")["monit"]["memory"] < first.evidence["rss"]["opsv-leak"] + 60 * 1024 * 1024:
+            assert time.monotonic() < deadline, "the leak did not grow"
+            time.sleep(0.3)
+        leaking = check(daemon, pm2_memory, at=context(tmp_path, MEMORY, now), apps=["opsv-leak"],
+                        max_memory_growth="20MB")
+        assert leaking.status is Status.FAILED
+        assert re.fullmatch(rf"opsv-leak grew \d+\.\dMiB since the run of {yesterday.started:%Y-%m-%d %H:%M}Z, 24h ago "
+                            r"\(\d+\.\dMiB a day\); limit 20MB a day", leaking.reason), leaking.reason
+        daemon("restart", "opsv-leak")
+        restarted = check(daemon, pm2_memory, at=context(tmp_path, MEMORY, now), apps=["opsv-leak"],
+                          max_memory_growth="20MB")
+        assert restarted.status is Status.PASSED
+        assert restarted.reason == (f"opsv-leak restarted since the run of {yesterday.started:%Y-%m-%d %H:%M}Z, 24h "
+                                    "ago: its memory growth is judged from the next run on")
+    finally:
+        daemon("delete", "opsv-leak")

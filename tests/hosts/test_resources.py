@@ -84,6 +84,21 @@ def test_busy_loops_on_every_core_make_cpu_used_fail(target: str) -> None:
     assert warned.status is Status.WARNING, warned.reason
 
 
+def test_a_cpu_saturated_on_every_core_fails_at_the_runbooks_80_percent_over_its_sample() -> None:
+    cores = os.cpu_count() or 1
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        time.sleep(0.3)
+        saturated = cpu(host_item(max_cpu_used="80%", cpu_sample="2s", max_load=2.0, warn_max_load=1.0))
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    assert saturated.status is Status.FAILED  # load per core would be about 1.0 here: a warning at most
+    assert re.fullmatch(rf"CPU used \({cores} cores, over 2s\) is [\d.]+%; limit 80%", saturated.reason), \
+        saturated.reason
+
+
 def test_cpu_used_within_its_limit_passes(target: str) -> None:
     result = cpu(host_item(target, max_cpu_used="100%"))
     assert result.status is Status.PASSED

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -110,13 +111,35 @@ def test_the_machine_s_own_sources_are_read_without_error() -> None:
     assert result.evidence["pending"] >= result.evidence["security"]
 
 
-def test_a_host_with_neither_apt_nor_dnf_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def age_lists(repo: Repo, days: float) -> None:
+    """Make apt's package lists (the folder and everything in it) look last refreshed `days` ago."""
+    then = time.time() - days * 86400
+    for path in [repo.lists, *repo.lists.iterdir()]:
+        os.utime(path, (then, then))
+
+
+@needs_apt
+def test_package_lists_older_than_their_limit_cannot_say_what_is_pending(repo: Repo) -> None:
+    _dpkg("-i", str(repo.v2))  # nothing pending: the stale lists would show a clean host
+    age_lists(repo, 9)
+    stale = pending(host_item(max_security_updates=0))
+    assert stale.status is Status.ERROR
+    assert stale.reason == ("package lists on web1 are 9d old; limit 2d: cannot say what is pending "
+                            "(is `apt-get update` run, e.g. by apt-daily.timer?)")
+    assert pending(host_item(max_security_updates=0, package_lists_max_age="10d")).status is Status.PASSED
+    age_lists(repo, 1)
+    fresh = pending(host_item(max_security_updates=0))
+    assert fresh.status is Status.PASSED, fresh.reason
+    assert fresh.evidence["package_lists_age"] == "24h"
+
+
+def test_a_host_with_neither_apt_nor_dnf_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for tool in ("sh", "timeout"):
         (tmp_path / tool).symlink_to(shutil.which(tool))
     monkeypatch.setenv("PATH", str(tmp_path))
     result = pending(host_item(max_security_updates=0))
-    assert result.status is Status.SKIPPED
-    assert result.reason == "web1 has neither apt-get nor dnf: pending updates not checked"
+    assert result.status is Status.ERROR
+    assert result.reason == "web1 has neither apt-get nor dnf: cannot say which updates are pending"
 
 
 def test_no_limit_is_skipped() -> None:

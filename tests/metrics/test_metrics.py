@@ -14,7 +14,7 @@ from opsverify.context import RunContext
 from opsverify.result import Status
 from opsverify.spec import loads
 from tests.metrics.prometheus import PrometheusServer
-from tests.services import POSTGRES, need
+from tests.services import MARIADB, POSTGRES, need
 from tests.support.net import free_port
 
 PAYMENTS = [("paid",)] * 45 + [("failed",)] * 5
@@ -75,11 +75,21 @@ def test_a_query_that_is_not_one_number_is_an_error(shop: Path) -> None:
         "{name: bad-sql, database: main, sql: 'SELECT FROM nowhere', min: 1}"))
     assert [r.status for r in results] == [Status.ERROR] * 5
     assert [r.reason for r in results[:4]] == [
-        "the query of null-rate returned NULL (no rows to compute it from?)",
+        "the query of null-rate returned NULL (no rows to compute it from?); set missing: zero if none means 0",
         "the SQL of many-rows returned 2+ rows; a metric needs one row with one number",
         "the SQL of two-columns returned 2 columns; a metric needs one row with one number",
         "the query of text returned 'n/a', not a number"]
     assert "syntax error" in results[4].reason
+
+
+def test_no_value_is_zero_only_where_the_item_says_missing_zero(shop: Path) -> None:
+    _, (null, no_row) = run(sql_metrics(
+        f"sqlite:///{shop}",
+        "{name: refunds, database: main, sql: 'SELECT sum(id) FROM payments WHERE 0', max: 3, missing: zero}",
+        "{name: last-refund, database: main, sql: 'SELECT id FROM payments WHERE 0', max: 3, missing: zero}"))
+    assert (null.status, null.reason, null.value) == (Status.PASSED, "refunds is 0; max 3", 0)
+    assert (no_row.status, no_row.reason) == (Status.PASSED, "last-refund is 0; max 3")
+    assert no_row.evidence["source"] == "SQL on main (no row, counted as 0: missing: zero)"
 
 
 def test_the_sql_runs_read_only_on_postgres() -> None:
@@ -91,6 +101,21 @@ def test_the_sql_runs_read_only_on_postgres() -> None:
     assert count.status is Status.PASSED, count.reason
     assert write.status is Status.ERROR
     assert "read-only transaction" in write.reason
+
+
+def test_a_percent_sign_in_the_sql_is_sql_not_a_placeholder(shop: Path) -> None:
+    need("PostgreSQL", POSTGRES)
+    need("MariaDB", MARIADB)
+    like = "{name: failures, database: main, sql: \"SELECT count(*) FROM payments WHERE status LIKE '%ail%'\", max: 9}"
+    pg = run(sql_metrics(f"postgresql+psycopg://postgres@{POSTGRES[0]}:{POSTGRES[1]}/postgres",
+                         "{name: roles, database: main, sql: \"SELECT count(*) FROM pg_roles WHERE rolname LIKE 'pg%'\", "
+                         "min: 1}"))[1][0]
+    maria = run(sql_metrics(f"mysql+pymysql://root@{MARIADB[0]}:{MARIADB[1]}/mysql",
+                            "{name: users, database: main, sql: \"SELECT count(*) FROM mysql.user WHERE user LIKE 'r%'\", "
+                            "min: 1}"))[1][0]
+    sqlite = run(sql_metrics(f"sqlite:///{shop}", like))[1][0]
+    assert (pg.status, maria.status) == (Status.PASSED, Status.PASSED), (pg.reason, maria.reason)
+    assert (sqlite.status, sqlite.reason) == (Status.PASSED, "failures is 5; max 9")
 
 
 def promql(url: str, *metrics: str) -> str:
@@ -114,18 +139,21 @@ def test_promql_against_a_real_prometheus(prometheus: PrometheusServer) -> None:
     assert re.fullmatch(r"the query of gc-pauses returned \d+ series \(aggregate them, e.g. with sum\(\) or max\(\)\)",
                         series.reason), series.reason
     assert absent.status is Status.ERROR
-    assert absent.reason == "the query of five-hundreds returned 0 series (no data; append `or vector(0)` if " \
-                            "none means zero)"
+    assert absent.reason == "the query of five-hundreds returned 0 series (no data; set missing: zero if none " \
+                            "means 0)"
     assert bad.status is Status.ERROR
     assert bad.reason.startswith("Prometheus rejected the query (bad_data): invalid parameter \"query\": "), bad.reason
 
 
 def test_promql_scalars_and_or_vector_zero(prometheus: PrometheusServer) -> None:
-    _, (scalar, zero) = run(promql(
+    _, (scalar, zero, said) = run(promql(
         prometheus.url, "name: answer, query: 'scalar(vector(42))', min: 40, max: 50",
-        "name: none-means-zero, query: 'sum(rate(nginx_http_requests_total[5m])) or vector(0)', max: 0"))
+        "name: none-means-zero, query: 'sum(rate(nginx_http_requests_total[5m])) or vector(0)', max: 0",
+        "name: said-zero, query: 'sum(rate(nginx_http_requests_total[5m]))', max: 0, missing: zero"))
     assert scalar.reason == "answer is 42; min 40, max 50"
     assert zero.status is Status.PASSED and zero.value == 0
+    assert (said.status, said.value) == (Status.PASSED, 0)
+    assert said.evidence["source"] == "PromQL (no series, counted as 0: missing: zero)"
 
 
 def test_prometheus_down_is_an_error_and_credentials_stay_hidden() -> None:

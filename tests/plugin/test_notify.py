@@ -82,3 +82,18 @@ def test_an_unreachable_channel_is_reported_and_the_run_still_archives(broken_de
     assert "notification ops-slack (failure) FAILED: connection refused on 127.0.0.1:9" in run.out
     assert "notification ops-mail (failure) FAILED: mail through relay: connection refused on 127.0.0.1:9" in run.out
     assert HOOK_TOKEN not in run.out and "Traceback" not in run.out
+
+
+@pytest.mark.parametrize("broken_demo", ["stale-document"], indirect=True)
+def test_no_archive_still_notifies_and_says_so(broken_demo, reports, tmp_path):
+    html = tmp_path / "out" / "report.html"
+    with HttpServer({f"/hooks/{HOOK_TOKEN}": Reply(200, "ok")}) as hook, SmtpServer() as mail:
+        env = _with_notify(broken_demo, tmp_path, hook.url(f"/hooks/{HOOK_TOKEN}"), mail.port)
+        run = run_checklist(reports, "-m", "monthly", f"--env={env}", "--no-archive", f"--html={html}")
+    assert run.code == 1, run.out
+    assert len(hook.requests) == 1 and len(mail.messages) == 1, run.out
+    assert "this run is not archived (--no-archive); its notifications are sent as usual" in run.out
+    assert "notified ops-slack (failure): HTTP 200" in run.out
+    text = json.loads(hook.requests[0].body)["text"]
+    assert text.startswith("opsverify: FAILED - demo monthly run of ") and text.endswith(f"report: {html}")
+    assert html.is_file() and not reports.exists()

@@ -24,8 +24,9 @@ def _variant(demo, tmp_path: Path, extra: str = "", runbook_severity: str | None
     return path
 
 
-def _waiver(expires: str, check: str = RUNBOOK) -> str:
-    return (f"\nwaivers:\n  - check: '{check}'\n    reason: Runbook rewrite tracked in OPS-42\n"
+def _waiver(expires: str, check: str = RUNBOOK, name: str = "") -> str:
+    named = f"\n    name: {name}" if name else ""
+    return (f"\nwaivers:\n  - check: '{check}'{named}\n    reason: Runbook rewrite tracked in OPS-42\n"
             f"    approved_by: cto@example.com\n    expires: {expires}\n")
 
 
@@ -35,7 +36,7 @@ def test_a_waived_failure_leaves_exit_0_and_shows_as_waived(broken_demo, reports
     assert run.code == 0, run.out
     runbook = next(c for c in run.record["checks"] if c["nodeid"].endswith("runbook.md]"))
     assert runbook["outcome"] == "waived" and "time since review is 200d; limit 90d" in runbook["reason"]
-    assert runbook["waiver"] == {"check": RUNBOOK, "reason": "Runbook rewrite tracked in OPS-42",
+    assert runbook["waiver"] == {"name": None, "check": RUNBOOK, "reason": "Runbook rewrite tracked in OPS-42",
                                  "approved_by": "cto@example.com", "expires": "2099-12-31"}
     assert "1 waived" in run.out and "OPS-42 (approved by cto@example.com, expires 2099-12-31)" in run.out
     assert run.record["counts"]["waived"] == 1 and run.record["waivers"][0]["state"] == "active"
@@ -52,11 +53,13 @@ def test_a_waived_failure_leaves_exit_0_and_shows_as_waived(broken_demo, reports
 
 @pytest.mark.parametrize("broken_demo", ["stale-document"], indirect=True)
 def test_an_expired_waiver_is_ignored_and_flagged(broken_demo, reports, tmp_path):
-    run = run_checklist(reports, "-m", "monthly", f"--env={_variant(broken_demo, tmp_path, _waiver('2020-01-31'))}")
+    waiver = _waiver('2020-01-31', name="runbook-rewrite")
+    run = run_checklist(reports, "-m", "monthly", f"--env={_variant(broken_demo, tmp_path, waiver)}")
     assert run.code == 1, run.out
     runbook = next(c for c in run.record["checks"] if c["nodeid"].endswith("runbook.md]"))
     assert runbook["outcome"] == "failed" and runbook["waiver_expired"]["expires"] == "2020-01-31"
-    start = run.out.index(f"warning: waiver '{RUNBOOK}' expired on 2020-01-31")
+    assert runbook["waiver_expired"]["name"] == "runbook-rewrite"
+    start = run.out.index(f"warning: waiver runbook-rewrite ('{RUNBOOK}') expired on 2020-01-31")
     assert start < run.out.index("verify/test_compliance.py")  # said before the checks ran
     assert run.record["waivers"][0]["state"] == "expired"
 

@@ -26,12 +26,13 @@ class FakeClock:
 
 
 def write_record(reports: Path, environment: str, started: dt.datetime, expression: str, *, exit_status: int = 0,
-                 demo: bool = False, env_file: Path | None = None) -> Path:
+                 demo: bool = False, env_file: Path | None = None, counts: dict[str, int] | None = None) -> Path:
     """An archived run folder holding just results.json, as a run of `-m expression` started then would leave."""
     folder = new_run_folder(reports, environment, expression, started)
     record = {"environment": environment, "label": expression, "marker_expression": expression,
               "started": started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "exit_status": exit_status,
-              "demo": demo, "environment_file": str(env_file) if env_file else "", "counts": {"passed": 3},
+              "demo": demo, "environment_file": str(env_file) if env_file else "",
+              "counts": {"passed": 3} if counts is None else counts,
               "checks": []}
     (folder / "results.json").write_text(json.dumps(record))
     return folder

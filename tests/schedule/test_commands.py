@@ -96,3 +96,29 @@ def test_status_shows_last_run_next_due_and_an_overdue_cadence(tmp_path):
     assert "OVERDUE by" in rows["weekly"] and "passed: 3 passed" in rows["weekly"]
     write_record(reports, "shop", now - dt.timedelta(minutes=5), "weekly")
     assert opsverify("status", "--env", str(path), "--reports", str(reports)).returncode == 0
+
+
+def test_a_run_that_checked_nothing_is_not_shown_as_the_last_run(tmp_path):
+    path = env_file(tmp_path, 'timezone: UTC\ndaily: "00:05"')
+    reports = tmp_path / "reports"
+    now = dt.datetime.now(UTC)
+    write_record(reports, "shop", now - dt.timedelta(days=3), "daily")
+    write_record(reports, "shop", now - dt.timedelta(minutes=5), "daily", exit_status=5, counts={"passed": 0})
+    done = opsverify("status", "--env", str(path), "--reports", str(reports))
+    assert done.returncode == 1, done
+    daily = done.stdout.splitlines()[2]
+    assert "passed: 3 passed" in daily and "OVERDUE by" in daily
+
+
+def test_a_link_planted_as_the_run_lock_is_refused(tmp_path):
+    path = env_file(tmp_path, 'timezone: UTC\ndaily: "09:00"')
+    reports, outside = tmp_path / "reports", tmp_path / "outside"
+    reports.mkdir()
+    outside.mkdir()
+    (reports / ".schedule-shop.lock").symlink_to(outside / "created-by-lock")
+    done = opsverify("schedule", "--env", str(path), "--reports", str(reports), "--run", "daily")
+    assert done.returncode == 2, done
+    assert done.stderr.strip() == (f"opsverify schedule: not starting daily: {reports / '.schedule-shop.lock'} is a "
+                                   f"symlink to {outside / 'created-by-lock'}; the archive never follows a link it "
+                                   "did not create: remove it")
+    assert not list(outside.iterdir()) and not list(reports.glob("shop/*/*"))

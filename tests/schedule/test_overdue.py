@@ -46,6 +46,18 @@ def test_a_missed_weekly_run_is_an_audit_gap(tmp_path):
     assert results["daily"].status is Status.PASSED  # this very run is today's daily run
 
 
+def test_a_run_that_checked_nothing_is_not_the_cadences_run(tmp_path):
+    """A `-k` typo archives a run with no check: it does not stand for the day's run."""
+    write_record(tmp_path / "reports", "shop", dt.datetime(2026, 5, 4, 6, tzinfo=UTC), "weekly")
+    write_record(tmp_path / "reports", "shop", dt.datetime(2026, 5, 5, 7, tzinfo=UTC), "daily")
+    write_record(tmp_path / "reports", "shop", dt.datetime(2026, 5, 6, 7, 0, 5, tzinfo=UTC), "daily", exit_status=5,
+                 counts={"passed": 0, "failed": 0, "error": 0, "skipped": 0})
+    daily = _results(tmp_path, label="weekly")["daily"]
+    assert daily.status is Status.FAILED
+    assert daily.reason == ("audit gap: the daily run due Wed 2026-05-06 09:00 CEST has not happened: it is "
+                            "3h overdue (last daily run Tue 2026-05-05 09:00 CEST)")
+
+
 def test_a_cadence_that_never_ran_is_a_gap_only_once_the_archive_is_older_than_its_due_time(tmp_path):
     write_record(tmp_path / "reports", "shop", dt.datetime(2026, 5, 5, 7, tzinfo=UTC), "daily")
     assert _results(tmp_path)["weekly"].status is Status.PASSED  # the archive began after Monday

@@ -50,6 +50,16 @@ def test_a_vulnerable_npm_package_above_the_limit_fails(tmp_path: Path) -> None:
     assert result.evidence["checked"] == 2 and result.evidence["unchecked"] == 0
 
 
+def test_a_vulnerable_package_pinned_in_a_yarn_lock_fails(tmp_path: Path) -> None:
+    lock = lockfile(tmp_path, "yarn.lock", '# yarn lockfile v1\n\n\nlodash@^4.17.20:\n  version "4.17.20"\n\n'
+                                           'express@^4.21.0:\n  version "4.21.2"\n')
+    result = audit(lock, mirror(tmp_path / "osv", LODASH, WERKZEUG))
+    assert result.status is Status.FAILED
+    assert result.reason == (f"1 known vulnerability above medium in {lock}: lodash 4.17.20: GHSA-35jh-r3h4-6jhm "
+                             "(high, fixed in 4.17.21)")
+    assert result.evidence["checked"] == 2
+
+
 def test_within_the_limit_it_is_a_warning_listing_it(tmp_path: Path) -> None:
     lock = lockfile(tmp_path, "package-lock.json", NPM_LOCK)
     result = audit(lock, mirror(tmp_path / "osv", LODASH), max_severity="high")
@@ -143,8 +153,8 @@ def test_a_missing_or_unsupported_lockfile_is_an_error(tmp_path: Path) -> None:
     missing = audit(tmp_path / "composer.lock", tmp_path)
     assert (missing.status, missing.reason) == (Status.ERROR, f"cannot read {tmp_path / 'composer.lock'}: "
                                                               "No such file or directory")
-    yarn = audit(lockfile(tmp_path, "yarn.lock", "# yarn"), tmp_path)
-    assert yarn.status is Status.ERROR and "yarn.lock is not a lockfile opsverify reads" in yarn.reason
+    pnpm = audit(lockfile(tmp_path, "pnpm-lock.yaml", "lockfileVersion: '9.0'"), tmp_path)
+    assert pnpm.status is Status.ERROR and "pnpm-lock.yaml is not a lockfile opsverify reads" in pnpm.reason
 
 
 def test_a_lockfile_on_a_testinfra_host_is_read_through_testinfra(tmp_path: Path) -> None:

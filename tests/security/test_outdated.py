@@ -123,6 +123,15 @@ def test_too_many_packages_behind_fails_naming_them(tmp_path: Path, registry: Re
     assert (result.value, result.limit, result.evidence["checked"]) == (3, "2", 4)
 
 
+def test_packages_of_a_yarn_lock_behind_the_registry_fail(tmp_path: Path, registry: Registry) -> None:
+    lock = lockfile(tmp_path, "yarn.lock", '"@babel/core@^7.24.0":\n  version "7.24.0"\n\nexpress@^4.18.2:\n'
+                                           '  version "4.18.2"\n\nqs@^6.14.0:\n  version "6.14.0"\n')
+    result = fresh(lock, registry.urls, max_outdated=1)
+    assert result.status is Status.FAILED
+    assert result.reason == (f"2 packages behind the registry in {lock} (limit 1): express 4.18.2 -> 5.1.0 (major), "
+                             "@babel/core 7.24.0 -> 7.28.0")
+
+
 def test_within_the_limit_it_passes_listing_what_is_behind(tmp_path: Path, registry: Registry) -> None:
     lock = lockfile(tmp_path, "package-lock.json", NPM_LOCK)
     result = fresh(lock, registry.urls, max_outdated=5, max_major_behind=1)

@@ -36,3 +36,12 @@ def at(problem: Problem, line: int | None, key: str, *words: str) -> None:
     assert (problem.file, problem.line, problem.key) == (SOURCE, line, key), str(problem)
     for word in words:
         assert word in problem.message, str(problem)
+
+
+def bomb(levels: int, merge: bool = False) -> str:
+    """The review's "billion laughs": each level ten aliases to the one before (as a list, or as merge keys)."""
+    lines = ["environment: x", "a0: &a0 {k: v}" if merge else "a0: &a0 [l,l,l,l,l,l,l,l,l,l]"]
+    for n in range(1, levels + 1):
+        refs = ",".join([f"*a{n - 1}"] * 10)
+        lines.append(f"a{n}: &a{n} {{<<: [{refs}]}}" if merge else f"a{n}: &a{n} [{refs}]")
+    return "\n".join([*lines, f"description: *a{levels}", ""])

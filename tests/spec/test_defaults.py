@@ -74,3 +74,17 @@ def test_nothing_is_left_unresolved_in_the_production_example() -> None:
     assert all(e.severity is not None and e.timeout is not None for e in entries)
     with_ca = [m for m in walk(env) if "ca_file" in type(m).model_fields and type(m).__name__ != "Defaults"]
     assert with_ca and all(m.ca_file for m in with_ca)
+
+
+def test_body_limit_is_the_items_else_the_defaults_else_10mib() -> None:
+    """How much of an HTTP body is read: the endpoint's body_limit, else defaults.body_limit, else 10MiB."""
+    built_in = ok("environment: x\nendpoints: [{name: a, url: 'https://a.example.com/'}]\n")
+    assert str(built_in.endpoints[0].body_limit) == "10MiB" and built_in.endpoints[0].body_limit == 10 * 2**20
+    env = ok("""\
+        environment: x
+        defaults: {body_limit: 1MiB}
+        endpoints:
+          - {name: a, url: 'https://a.example.com/'}
+          - {name: b, url: 'https://b.example.com/', body_limit: 64KiB}
+        """)
+    assert [e.body_limit for e in env.endpoints] == [2**20, 64 * 2**10]

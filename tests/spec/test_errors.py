@@ -193,7 +193,7 @@ def test_file_missing(tmp_path: Path) -> None:
     assert str(tmp_path / "nope.yml") in str(info.value)
 
 
-@pytest.mark.parametrize("content, words", [(None, "cannot be read"), (b"environment: \xff\n", "not UTF-8")])
+@pytest.mark.parametrize("content, words", [(None, "is a folder"), (b"environment: \xff\n", "not UTF-8")])
 def test_unreadable_file(tmp_path: Path, content: bytes | None, words: str) -> None:
     """A directory, or bytes that are not UTF-8."""
     path = tmp_path / "env.yml"

@@ -1,9 +1,13 @@
-"""Canary secrets never show in the Environment's repr/str nor in any SpecError message."""
+"""Canary secrets never show in the Environment's repr/str nor in any SpecError message, whatever the URL or item."""
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import unquote
+
 import pytest
 
+from opsverify.load.plan import build
 from opsverify.spec import SpecError, loads
 from opsverify.spec.secret import SecretUrl, scrub
 from tests.spec.helpers import ok, one
@@ -85,3 +89,74 @@ def test_numeric_passwords_keep_their_digits() -> None:
     assert (env.smtp[0].login.user.reveal(), env.smtp[0].login.password.reveal()) == ("1234", "0007")
     problem = one("environment: x\nsmtp: [{name: s, host: h, login: {user: u, password: 1.50}}]\n")
     assert "put it in quotes" in problem.message and "1.5" not in problem.message
+
+
+@pytest.mark.parametrize("password", ["CANARY/PGSLASH14", "CANARY#PGHASH15", "CANARY?PGQ16", "CANARY%2FPGENC17"])
+def test_a_database_password_is_the_one_sqlalchemy_finds(password: str) -> None:
+    """SQLAlchemy reads `/`, `#` and `?` as part of the password: so does the mask, and scrub remembers it."""
+    url = SecretUrl(f"postgresql+psycopg://postgres:{password}@db.internal:5432/app?sslmode=require")
+    assert str(url) == "postgresql+psycopg://postgres:***@db.internal:5432/app?sslmode=require"
+    assert "CANARY" not in repr(url)
+    assert scrub(f"connected to {url.reveal()} with {password} and {unquote(password)}").count("CANARY") == 0
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("redis://:CANARYREDIS05@cache:6379/0", "redis://:***@cache:6379/0"),
+    ("mongodb+srv://app:CANARYMONGO06@cluster0.example.net/shop?authSource=admin",
+     "mongodb+srv://app:***@cluster0.example.net/shop?authSource=admin"),
+    ("https://api.example.com/x?jwt=CANARYJWT07&code=CANARYCODE08&zipcode=12345&session_id=CANARYSID09",
+     "https://api.example.com/x?jwt=***&code=***&zipcode=12345&session_id=***"),
+])
+def test_secret_query_values_and_passwords_are_masked_with_each_drivers_reading(url: str, shown: str) -> None:
+    assert str(SecretUrl(url)) == shown
+    assert "CANARY" not in scrub(unquote(url))
+
+
+def test_basic_auth_in_a_url_is_masked_in_its_base64_form_too() -> None:
+    SecretUrl("http://canaryuser:CANARYBASICPW04@127.0.0.1/health")
+    header = "Basic " + base64.b64encode(b"canaryuser:CANARYBASICPW04").decode()
+    assert scrub(f"Authorization: {header}") == "Authorization: Basic ***="
+
+
+def test_an_smtp_login_is_masked_in_auth_plain_and_auth_login() -> None:
+    env = ok("environment: x\nsmtp: [{name: s, host: h, login: {user: ops@example.com, password: CANARYSMTP19}}]\n")
+    assert env.smtp[0].login.password.reveal() == "CANARYSMTP19"
+    for sent in (b"\0ops@example.com\0CANARYSMTP19", b"CANARYSMTP19", b"ops@example.com"):
+        encoded = base64.b64encode(sent).decode()
+        assert scrub(f"535 rejected {encoded}").startswith("535 rejected ***"), sent
+
+
+def test_a_secret_from_a_variable_is_trimmed_and_never_shown() -> None:
+    """A token read from a Kubernetes secret file ends in a newline: it is dropped, and no form of it shows."""
+    env = ok("environment: x\nendpoints: [{name: a, url: 'http://h/', headers: {Authorization: '${T}'}}]\n",
+             {"T": "Bearer CANARYNL10\n"})
+    assert env.endpoints[0].headers["Authorization"].reveal() == "Bearer CANARYNL10"
+    said = "Invalid return character or leading space in header: Authorization: 'Bearer CANARYNL10\\n'"
+    assert "CANARY" not in scrub(said)
+
+
+def test_redact_applies_to_every_item_that_sends_headers() -> None:
+    env = ok("""environment: x
+redact: [X-Custom-Canary]
+endpoints: [{name: e, url: 'http://h/', headers: {X-Custom-Canary: CANARYRED11}}]
+pages: [{name: p, url: 'http://h/', headers: {X-Custom-Canary: CANARYRED12}}]
+metrics: [{name: m, http: 'http://h/m', json_path: v, max: 1, headers: {X-Custom-Canary: CANARYRED13}}]
+""")
+    for headers in (env.endpoints[0].headers, env.pages[0].headers, env.metrics[0].headers):
+        assert str(headers["X-Custom-Canary"]) == "***"
+        assert scrub(headers["X-Custom-Canary"].reveal()) == "***"
+
+
+def test_journey_step_paths_mask_their_secret_query_values() -> None:
+    env = ok("""environment: x
+loadtests:
+  host: http://h
+  journeys: [{name: j, steps: [{get: "/api/x?api_key=CANARYLT30&jwt=CANARYLT31&page=2"}]}]
+  profiles: {load: {users: 1, duration: 1s}}
+""")
+    step = env.loadtests.journeys[0].steps[0]
+    assert step.path == "/api/x?api_key=CANARYLT30&jwt=CANARYLT31&page=2"  # what is sent
+    assert "CANARY" not in repr(env) and "CANARY" not in scrub(f"GET {step.path} failed")
+    plan = build(env.loadtests, "x", "load")
+    assert plan.journeys[0].steps[0].label == "/api/x?api_key=***&jwt=***&page=2"  # Locust's name= for the row
+    assert plan.journeys[0].steps[0].path == step.path

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import time
 from textwrap import dedent
 
 import pytest
 
 from opsverify.spec import SpecError
 from opsverify.spec.yamlfile import parse
+from tests.spec.helpers import bomb
 
 
 def test_lines_of_keys_and_list_items() -> None:
@@ -67,3 +69,59 @@ def test_unreadable_yaml_is_a_spec_error_with_its_line(text: str, line: int | No
     (problem,) = info.value.problems
     assert (problem.file, problem.line) == ("f.yml", line)
     assert words in problem.message
+
+
+def test_an_alias_bomb_is_refused_before_it_is_expanded() -> None:
+    """534 bytes that expand to 10^9 values took > 6 GB; now one problem naming the line, without building."""
+    text = bomb(9)
+    assert len(text) < 600
+    start = time.monotonic()
+    with pytest.raises(SpecError) as info:
+        parse(text, "f.yml")
+    assert time.monotonic() - start < 2  # in practice well under a millisecond
+    (problem,) = info.value.problems
+    assert (problem.line, problem.key) == (6, "a4[7]"), str(problem)  # where the repeats pass 100,000
+    assert problem.message.startswith("aliases repeat 23,456,790,101 values in this file, more than the 100,000 "
+                                      "allowed (a YAML alias bomb?)"), problem.message
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_a_merge_key_bomb_is_refused(hidden: bool) -> None:
+    """The same with `<<:` merges, also when the anchors sit where nothing is built (under an unknown tag)."""
+    text = bomb(9, merge=True)
+    if hidden:
+        body = text.split("\n")[1:-2]
+        text = "environment: x\nhidden: !unknown\n" + "".join(f"  {line}\n" for line in body) + "d: {<<: *a9}\n"
+    with pytest.raises(SpecError) as info:
+        parse(text, "f.yml")
+    assert "alias bomb" in info.value.problems[0].message, str(info.value)
+
+
+def test_anchors_and_merge_keys_in_ordinary_use_still_work() -> None:
+    """300 items merging shared defaults repeat 3,600 values: far under the bound."""
+    items = "".join(f"  - {{<<: *defaults, name: e{n}}}\n" for n in range(300))
+    text = "defaults: &defaults {severity: P1, timeout: 2s, tags: [smoke, api], cadence: daily, controls: [a]}\n"
+    doc = parse(text + "endpoints:\n" + items, "f.yml")
+    assert doc.data["endpoints"][299] == {"severity": "P1", "timeout": "2s", "tags": ["smoke", "api"],
+                                          "cadence": "daily", "controls": ["a"], "name": "e299"}
+
+
+@pytest.mark.parametrize("flow", [False, True])
+def test_nesting_deeper_than_100_levels_is_a_spec_error(flow: bool) -> None:
+    """500 levels used to end in a RecursionError traceback (libyaml itself stops only at 1000)."""
+    text = ("a: " + "[" * 500 + "]" * 500 + "\n") if flow else \
+        "".join(" " * i + f"k{i}:\n" for i in range(500)) + " " * 500 + "x: 1\n"
+    with pytest.raises(SpecError) as info:
+        parse(text, "f.yml")
+    (problem,) = info.value.problems
+    assert problem.message == "nested more than 100 levels deep", str(problem)
+    parse("".join(" " * i + f"k{i}:\n" for i in range(40)) + " " * 40 + "x: 1\n", "f.yml")  # 40 is fine
+
+
+def test_a_chain_of_aliases_counts_as_deep_as_it_nests() -> None:
+    """150 anchors each holding an alias of the one before: 150 levels once built, though each is written flat."""
+    text = "a0: &a0 {k: x}\n" + "".join(f"a{n}: &a{n} {{k: *a{n - 1}}}\n" for n in range(1, 150))
+    with pytest.raises(SpecError) as info:
+        parse(text, "f.yml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.key, problem.message) == (99, "a98.k", "nested more than 100 levels deep")

@@ -45,6 +45,13 @@ class Reply:
 
 
 Route = Reply | Callable[[Request], Reply]
+PLAIN_HEADERS = ("User-Agent", "Accept-Encoding", "Accept", "Connection", "Host")
+
+
+def reflected(request: Request) -> str:
+    """The request line and its headers (custom ones first), as a target's debug page echoes them."""
+    headers = sorted(request.headers.items(), key=lambda h: h[0] in PLAIN_HEADERS)
+    return f"{request.method} {request.path} HTTP/1.1\n" + "".join(f"{k}: {v}\n" for k, v in headers)
 
 
 class HttpServer:
@@ -53,12 +60,13 @@ class HttpServer:
     `routes` maps a path (without query) to a Reply or a function of the Request; others get
     `fallback` (a catch-all route), else 404.
     Every request is appended to `requests`. Use as a context manager, or start() and stop(); `listen_on`
-    a port to start again where an earlier server stopped.
+    a port to start again where an earlier server stopped; `host` another loopback address (127.0.0.2).
     """
 
     def __init__(self, routes: Mapping[str, Route] | None = None, *, tls: ssl.SSLContext | None = None,
-                 fallback: Route | None = None, listen_on: int = 0):
+                 fallback: Route | None = None, listen_on: int = 0, host: str = LOOPBACK):
         self.routes: dict[str, Route] = dict(routes or {})
+        self.host = host
         self.listen_on = listen_on
         self.fallback = fallback
         self.requests: list[Request] = []
@@ -75,7 +83,7 @@ class HttpServer:
     @property
     def base_url(self) -> str:
         """`http(s)://127.0.0.1:PORT`."""
-        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         """The full URL of a path on this server."""
@@ -83,7 +91,7 @@ class HttpServer:
 
     def start(self) -> HttpServer:
         """Listen on a free port and serve in a background thread."""
-        self._server = _Server((LOOPBACK, self.listen_on), _handler(self), tls=self.tls)
+        self._server = _Server((self.host, self.listen_on), _handler(self), tls=self.tls)
         serve = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         serve.start()
         return self

@@ -22,13 +22,15 @@ SSHD = "/usr/sbin/sshd"
 class SshServer:
     """`sshd -D -f CONFIG -p PORT` as a child process; a client key, an ssh_config and testinfra specs.
 
-    `extra` lines are added to the server's configuration (e.g. `PermitRootLogin yes`).
+    `extra` lines are added to the server's configuration (e.g. `PermitRootLogin yes`); sshd runs under the
+    command `under` when given (e.g. `unshare …`, which ends by executing its arguments).
     """
 
-    def __init__(self, extra: tuple[str, ...] = ()) -> None:
+    def __init__(self, extra: tuple[str, ...] = (), under: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.user = getpass.getuser()
         self.extra = extra
+        self.under = under
         self.folder: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -76,7 +78,7 @@ class SshServer:
             self.config.write_text(self._server_config())
             self.client_config.write_text(self._client_config())
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege-separation folder
-        self.process = subprocess.Popen([SSHD, "-D", "-f", str(self.config), "-p", str(self.port),
+        self.process = subprocess.Popen([*self.under, SSHD, "-D", "-f", str(self.config), "-p", str(self.port),
                                          "-E", str(self.log)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from opsverify.checks.uptime import day_file, stamp
+from opsverify.checks.uptime import stamp
 from opsverify.context import RunContext
 from opsverify.schedule.watch import append
 from opsverify.spec import Environment
@@ -29,9 +29,7 @@ def context(env: Environment, reports: Path, now: dt.datetime = NOW) -> RunConte
 def write(reports: Path, moment: dt.datetime, up: bool, reason: str = "HTTP 200", endpoint: str = "api-health",
           environment_name: str = "prod") -> None:
     """One sample, appended to its day's file as the watcher writes it."""
-    path = day_file(reports, environment_name, moment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    append(path,
+    append(reports, environment_name, moment,
            {"t": stamp(moment), "endpoint": endpoint, "up": up, "ms": 12.5, "reason": reason})
 
 

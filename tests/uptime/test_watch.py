@@ -121,6 +121,19 @@ def test_once_writes_one_line_per_endpoint_and_an_unreachable_one_is_down_with_i
     assert by_name["hanging"]["ms"] >= 500
 
 
+def test_a_link_planted_as_the_uptime_folder_is_refused_and_nothing_is_written_through_it(tmp_path, site):
+    reports, outside = tmp_path / "reports", tmp_path / "outside"
+    (reports / "watched").mkdir(parents=True)
+    outside.mkdir()
+    (reports / "watched" / "uptime").symlink_to(outside)
+    done = watch(env_file(tmp_path, endpoint("up", site.url("/health"))), reports, "watch", "--once")
+    _, err = done.communicate(timeout=30)
+    assert done.returncode == 2
+    assert err.strip() == (f"opsverify watch: {reports / 'watched' / 'uptime'} is a symlink to {outside}; the "
+                           "archive never follows a link it did not create: remove it")
+    assert not list(outside.iterdir())
+
+
 def test_a_file_without_uptime_is_refused_with_exit_2(tmp_path):
     env = env_file(tmp_path, "  - {name: site, url: 'http://127.0.0.1:9/'}\n")
     done = watch(env, tmp_path / "reports", "watch", "--once")

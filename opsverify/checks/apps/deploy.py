@@ -19,7 +19,7 @@ from opsverify.checks.database import connection
 from opsverify.checks.db import rows
 from opsverify.checks.host import run
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, passed, skipped
+from opsverify.result import Result, error, failed, passed, skipped
 from opsverify.spec.models.apps import App
 from opsverify.spec.models.hosts import Host
 from opsverify.spec.units import format_seconds
@@ -45,9 +45,9 @@ def dev_packages(app: App, *, context: RunContext | None = None) -> Result:
     path = under(app, file)
     text = read(host, path)
     if text is None:
-        return skipped(f"there is no {path} on {host.name}: {command.split()[0]} has not installed this folder's "
-                       "packages" + (" (npm 7 and later write it; yarn and pnpm installs are not read)"
-                                     if command.startswith("npm") else ""))
+        return error(f"there is no {path} on {host.name}: {command.split()[0]} has not installed this folder's "
+                     "packages" + (" (npm 7 and later write it; yarn and pnpm installs are not read)"
+                                   if command.startswith("npm") else "") + ", so the install cannot be judged")
     try:
         installed = json.loads(text)
     except ValueError as exc:
@@ -68,7 +68,7 @@ def dev_packages(app: App, *, context: RunContext | None = None) -> Result:
 def _composer(path: str, installed: Any) -> tuple[set[str], list[str]] | Result:
     """Composer 2's installed.json: every package, and the dev ones among them."""
     if not isinstance(installed, dict) or "dev" not in installed:
-        return skipped(f"{path} does not say whether dev packages were installed (Composer 1 does not record it)")
+        return error(f"{path} does not say whether dev packages were installed (Composer 1 does not record it)")
     names = {p.get("name") for p in installed.get("packages", ()) if isinstance(p, dict)}
     return names, sorted(n for n in installed.get("dev-package-names") or () if n in names)
 

@@ -21,6 +21,7 @@ from opsverify.checks.db import rows
 from opsverify.context import RunContext
 from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.apps import App
+from opsverify.spec.secret import shorten
 from opsverify.spec.units import format_seconds
 
 TOP = 3  # the most frequent job queues / error titles shown as evidence
@@ -97,7 +98,7 @@ def _tally(conn: Connection, table: str, group: str, stamp: str, since: dt.datet
     params: dict[str, Any] = {"since": since, **({"status": status} if status else {})}
     found = rows(conn, f"SELECT {quote(group)}, COUNT(*) FROM {quote(table)} WHERE {where} "
                        f"GROUP BY {quote(group)} ORDER BY COUNT(*) DESC", **params)
-    top = {str(value or "(none)")[:TITLE]: int(count) for value, count in found[:TOP]}
+    top = {shorten(str(value or "(none)"), TITLE): int(count) for value, count in found[:TOP]}
     return sum(int(count) for _, count in found), top
 
 

@@ -18,6 +18,7 @@ from opsverify.result import Result, failed
 from opsverify.spec import Environment
 from opsverify.spec.models.aws import Aws, EcsCluster, Iam, RdsInstance
 from opsverify.spec.models.common import Entry
+from opsverify.spec.secret import shorten
 from opsverify.spec.units import Duration
 
 IAM_PREFIX = {"elbv2": "elasticloadbalancing"}  # where the API's name is not its IAM action prefix
@@ -85,16 +86,19 @@ class Target:
 
 
 def ecs_services(env: Environment) -> list[Target]:
-    """One item per listed ECS service (`shop-prod/web`), or per cluster (`shop-prod`) that lists none."""
+    """One item per listed ECS service (`shop-prod/web`), or per cluster (`shop-prod`) that lists none.
+
+    A cluster entry's `name`, when given, stands for the cluster in these ids.
+    """
     if env.aws is None:
         return []
-    return [Target(env.aws, "ecs", f"{c.cluster}/{s}" if s else c.cluster, c, s)
+    return [Target(env.aws, "ecs", f"{c.name}/{s}" if s else c.name, c, s)
             for c in env.aws.ecs for s in (c.services or (None,))]
 
 
 def rds_instances(env: Environment) -> list[Target]:
     """One item per RDS instance."""
-    return [Target(env.aws, "rds", i.instance, i) for i in env.aws.rds] if env.aws else []
+    return [Target(env.aws, "rds", i.name, i) for i in env.aws.rds] if env.aws else []
 
 
 def rds_rpo(env: Environment) -> list[Target]:
@@ -112,6 +116,11 @@ def alarms(env: Environment) -> list[Target]:
     if env.aws is None or env.aws.alarms is None:
         return []
     return [Target(env.aws, "cloudwatch", env.aws.alarms.prefix or "alarms", env.aws.alarms)]
+
+
+def alarm_routes(env: Environment) -> list[Target]:
+    """The alarms item again, where it names alarms that must exist or where alarms must notify."""
+    return [t for t in alarms(env) if env.aws and env.aws.alarms and (env.aws.alarms.expect or env.aws.alarms.notify)]
 
 
 def target_groups(env: Environment) -> list[Target]:
@@ -247,9 +256,8 @@ def aws_check(check: Callable[[Target], Result]) -> Callable[..., Result]:
 
 
 def trimmed(text: str, limit: int = 120) -> str:
-    """Text on one line, cut to `limit` characters with an ellipsis."""
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    """Text on one line, scrubbed of secrets, cut to `limit` characters with an ellipsis."""
+    return shorten(" ".join(str(text).split()), limit)
 
 
 def first_few(parts: list[str], shown: int = 5) -> str:

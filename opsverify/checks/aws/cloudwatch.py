@@ -62,9 +62,10 @@ def metric_value(metric: Metric, aws: Aws) -> tuple[float, str]:
     source = f"CloudWatch {spec.namespace} {spec.metric}" + (f" ({dimensions})" if dimensions else "")
     said = f"{source} {spec.statistic} over {spec.window}"
     if not points:
-        if spec.statistic in ("Sum", "SampleCount"):
-            return 0.0, f"{said} (no datapoints)"
-        raise CheckError(f"no datapoints of {source} in the last {spec.window}")
+        if metric.missing == "zero":
+            return 0.0, f"{said} (no datapoints, counted as 0: missing: zero)"
+        raise CheckError(f"no datapoints of {source} in the last {spec.window}: no data is not zero (a metric "
+                         "that stopped reporting looks the same); set missing: zero where none means 0")
     total, count = sum(p["Sum"] for p in points), sum(p["SampleCount"] for p in points)
     number = {"Sum": total, "SampleCount": count, "Average": total / count,
               "Maximum": max(p["Maximum"] for p in points), "Minimum": min(p["Minimum"] for p in points)}

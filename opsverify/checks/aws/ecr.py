@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from opsverify.checks.aws import Missing, Target, answers, aws_check, client, error_code, first_few, trimmed
-from opsverify.result import Result, failed, passed, warning
+from opsverify.result import Result, error, failed, passed, warning
 from opsverify.spec.models.aws import EcrImage
+from opsverify.spec.units import format_seconds
 
 SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 UNKNOWN = ("UNDEFINED", "UNTRIAGED")  # basic scanning's "no severity", enhanced scanning's "not triaged yet"
@@ -20,7 +22,7 @@ GONE = {"RepositoryNotFoundException": "ECR repository {repository} does not exi
 def scan_findings(target: Target) -> Result:
     """The latest scan finished and counts no finding above max_severity; undefined severities warn."""
     spec = cast(EcrImage, target.entry)
-    shown = f"image {target.name}"
+    shown = f"image {spec.own_id}"
     answer = _scan(target, spec)
     if answer is None:
         return failed(f"{shown} has never been scanned (turn on scan on push, or start a scan)")
@@ -33,6 +35,9 @@ def scan_findings(target: Target) -> Result:
     found = answer.get("imageScanFindings") or {}
     counts = {k.upper(): v for k, v in (found.get("findingSeverityCounts") or {}).items() if v}
     evidence = {"counts": counts, "scanned": str(found.get("imageScanCompletedAt", "")) or None}
+    stale = _stale(shown, found.get("imageScanCompletedAt"), spec)
+    if stale is not None:
+        return stale.with_evidence(**evidence)
     above = [s for s in SEVERITIES[SEVERITIES.index(spec.max_severity.upper()) + 1:] if s in counts]
     for worse, verdict, said in ((above, failed, f"above {spec.max_severity}"),
                                  ([s for s in UNKNOWN if s in counts], warning, "of unknown severity")):
@@ -43,6 +48,18 @@ def scan_findings(target: Target) -> Result:
     rest = _counted(counts, [s for s in SEVERITIES if s in counts]) or "no findings"
     return passed(f"no findings above {spec.max_severity} in {shown} ({rest})", value=0, limit=spec.max_severity,
                   evidence=evidence)
+
+
+def _stale(shown: str, completed: Any, spec: EcrImage) -> Result | None:
+    """The error for a scan older than max_scan_age, or with no completion time; None when it is recent."""
+    if not isinstance(completed, dt.datetime):
+        return error(f"the scan of {shown} gives no completion time: its age cannot be judged")
+    age = (dt.datetime.now(dt.timezone.utc) - completed).total_seconds()
+    if age > spec.max_scan_age:
+        return error(f"the scan of {shown} is {format_seconds(age)} old (completed {completed:%Y-%m-%d %H:%M}Z); "
+                     f"limit {spec.max_scan_age}: it cannot speak for advisories published since (rescan it, or turn "
+                     "on enhanced scanning)", value=round(age), unit="s", limit=str(spec.max_scan_age))
+    return None
 
 
 def _scan(target: Target, spec: EcrImage) -> dict[str, Any] | None:

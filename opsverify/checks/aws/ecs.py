@@ -26,7 +26,8 @@ def services(target: Target) -> Result:
         return failed(" | ".join(problems), evidence=evidence)
     if target.service:
         (one,) = found
-        return passed(f"ECS service {target.name} runs {one['runningCount']} of {one['desiredCount']} desired tasks",
+        return passed(f"ECS service {name}/{target.service} runs {one['runningCount']} of {one['desiredCount']} "
+                      "desired tasks",
                       value=one["runningCount"], unit="tasks", limit=str(one["desiredCount"]), evidence=evidence)
     return passed(f"ECS cluster {name}: all {len(found)} services run their desired tasks", value=len(found),
                   evidence=evidence)

@@ -18,8 +18,8 @@ def available(target: Target) -> Result:
     evidence = {"status": status, "engine": instance.get("Engine"), "class": instance.get("DBInstanceClass"),
                 "multi_az": instance.get("MultiAZ")}
     if status != "available":
-        return failed(f"RDS instance {target.name} is {status!r}", value=status, evidence=evidence)
-    return passed(f"RDS instance {target.name} is available", value=status, evidence=evidence)
+        return failed(f"RDS instance {_instance(target)} is {status!r}", value=status, evidence=evidence)
+    return passed(f"RDS instance {_instance(target)} is available", value=status, evidence=evidence)
 
 
 @aws_check
@@ -28,9 +28,9 @@ def backup_retention(target: Target) -> Result:
     days = _described(target)["BackupRetentionPeriod"]
     entry = instance_of(target)
     if days == 0:
-        return failed(f"RDS instance {target.name}: automated backups are off (retention 0 days)", value=0,
+        return failed(f"RDS instance {_instance(target)}: automated backups are off (retention 0 days)", value=0,
                       unit="days", limit=_days(entry.min_backup_retention or 1))
-    return grade(f"automated backup retention of RDS instance {target.name}", days, entry.min_backup_retention,
+    return grade(f"automated backup retention of RDS instance {_instance(target)}", days, entry.min_backup_retention,
                  entry.warn_min_backup_retention, show=_days, unit="days", higher_is_worse=False)
 
 
@@ -44,21 +44,26 @@ def restore_lag(target: Target, instance: dict[str, Any], now: dt.datetime) -> R
     """How far the latest restorable time of a described instance lags `now`, against the item's limits."""
     entry = instance_of(target)
     if instance.get("BackupRetentionPeriod") == 0:
-        return failed(f"RDS instance {target.name} has no point-in-time restore: automated backups are off")
+        return failed(f"RDS instance {_instance(target)} has no point-in-time restore: automated backups are off")
     latest = instance.get("LatestRestorableTime")
     if latest is None:
-        return failed(f"RDS instance {target.name} reports no latest restorable time "
+        return failed(f"RDS instance {_instance(target)} reports no latest restorable time "
                       f"(status {instance.get('DBInstanceStatus')!r}; no automated backup has completed yet?)")
     lag = max(0.0, (now - latest).total_seconds())
-    return grade(f"age of the latest restorable time of RDS instance {target.name}", lag, entry.max_restore_lag,
+    return grade(f"age of the latest restorable time of RDS instance {_instance(target)}", lag, entry.max_restore_lag,
                  entry.warn_max_restore_lag, show=show_seconds, unit="s",
                  evidence={"latest_restorable_time": latest.isoformat()})
 
 
 def _described(target: Target) -> dict[str, Any]:
     """The instance as describe_db_instances gives it; Missing if there is none."""
-    with answers(target, missing=f"RDS instance {target.name} does not exist"):
-        return client(target).describe_db_instances(DBInstanceIdentifier=target.name)["DBInstances"][0]
+    with answers(target, missing=f"RDS instance {_instance(target)} does not exist"):
+        return client(target).describe_db_instances(DBInstanceIdentifier=_instance(target))["DBInstances"][0]
+
+
+def _instance(target: Target) -> str:
+    """The instance's identifier (the test id is its `name` when it has one)."""
+    return instance_of(target).instance
 
 
 def _days(days: float) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from opsverify.checks import CheckError, show_seconds
 from opsverify.checks.backup.files import Store, backup_check, listing, store_on
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped
 from opsverify.spec.models.backups import Backup
 
 SHOWN = 3  # unsaved changes named in a reason
@@ -25,8 +25,8 @@ def before_release(backup: Backup, *, context: RunContext | None = None) -> Resu
     when = f"{plan.path}{live.where} changed {_clock(deployed)}"
     earlier = [f for f in files if f.modified <= deployed]
     if not earlier:
-        return skipped(f"every backup of {backup.path}{store.where} is newer than the release ({when}): "
-                       "the one before it is no longer kept")
+        return error(f"every backup of {backup.path}{store.where} is newer than the release ({when}): "
+                     "the one before it is no longer kept, so it cannot be judged")
     gap = (deployed - earlier[0].modified).total_seconds()
     said = (f"newest backup before the release, {earlier[0].name}{store.where}, was written {show_seconds(gap)} "
             f"before {when}")

@@ -65,6 +65,7 @@ def _compare(backup: Backup, copy: Copy, context: RunContext | None) -> Result:
     now = time.time()
     walked = _walk(live.walk(copy.from_), found, now - float(copy.max_lag), os.path.basename(copy.from_.rstrip("/")))
     pair = f"{copy.from_}{live.where} to {copy.to}{kept.where}"
+    pair = f"copy {copy.name}: {pair}" if copy.name else pair
     evidence = {"from": copy.from_, "to": copy.to, "settled": walked.settled, "pending": walked.pending,
                 "missing": walked.missing.count, "stale": walked.stale.count}
     behind = [b.said(now) for b in (walked.missing, walked.stale) if b.count]

@@ -14,11 +14,13 @@ from stat import S_ISREG
 from typing import Any
 
 from opsverify.checks import CheckError, probe, timeout_of
+from opsverify.checks.deadline import budget
 from opsverify.checks.backup.streams import CHUNK, file_chunks
 from opsverify.context import RunContext
 from opsverify.result import Result, failed
 from opsverify.spec.models.backups import Backup
 from opsverify.spec.models.hosts import Host
+from opsverify.spec.secret import scrub, shorten
 
 SIDECAR_SUFFIX = ".sha256"
 SUMS_FILE = "SHA256SUMS"
@@ -186,7 +188,7 @@ class HostStore(Store):
             return self.host.run(f"timeout {seconds} sh -c {shlex.quote(command)}")
         except Exception as exc:  # testinfra raises RuntimeError(CommandResult) when ssh itself fails
             detail = getattr(exc.args[0], "stderr", "") if exc.args else ""
-            raise CheckError(f"cannot reach {self.name}: {(detail or str(exc)).strip()[:200]}") from exc
+            raise CheckError(f"cannot reach {self.name}: {shorten((detail or str(exc)).strip(), 200)}") from exc
 
     def checked(self, command: str, what: str, limit: float | None = None) -> Any:
         """Run a command that must succeed; CheckError with its first error line otherwise."""
@@ -285,8 +287,8 @@ def _entries(folder: str, below: str) -> Iterator[os.DirEntry[str]]:
 
 def _first(done: Any) -> str:
     """The first line a failed command printed."""
-    text = (done.stderr or done.stdout or f"exit status {done.rc}").strip()
-    return text.splitlines()[0][:300] if text else f"exit status {done.rc}"
+    text = scrub(done.stderr or done.stdout or "").strip()
+    return shorten(text.splitlines()[0], 300) if text else f"exit status {done.rc}"
 
 
 def store_for(backup: Backup, context: RunContext | None) -> tuple[Store, str]:
@@ -324,8 +326,14 @@ def listing(backup: Backup, context: RunContext | None) -> tuple[Store, list[Bac
     return store, files
 
 
+def time_allowed(backup: Backup) -> float:
+    """A backup check's time in all: a whole-file read (LONG_COMMAND) or a restore drill's limit, and its listing."""
+    drill = backup.restore.max_duration if backup.restore is not None else None
+    return max(LONG_COMMAND, float(drill or 0)) + 2 * float(timeout_of(backup))
+
+
 def backup_check(check: Callable[..., Result]) -> Callable[..., Result]:
-    """A check over a backup set: never raises (see `probe`), and a set without files fails."""
+    """A check over a backup set: never raises (see `probe`), bounded by `time_allowed`; a set without files fails."""
 
     @functools.wraps(check)
     def run(backup: Backup, *, context: RunContext | None = None) -> Result:
@@ -335,4 +343,4 @@ def backup_check(check: Callable[..., Result]) -> Callable[..., Result]:
         except NoFiles as exc:
             return failed(str(exc), value=0, evidence={"path": backup.path})
 
-    return probe(run)
+    return budget(time_allowed)(probe(run))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import configparser
+import io
+import json
 import re
 import shutil
 import sqlite3
@@ -15,21 +18,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opsverify.checks.backup import pgcustom
+import yaml
+
+from opsverify.checks import plural
+from opsverify.checks.backup import mongoarchive, pgcustom
 from opsverify.checks.backup.streams import (CHUNK, Corrupt, Peek, Reader, Tail, compression, content,
                                              decompressed, encryption)
 from opsverify.spec.units import format_bytes
 
 KINDS = {  # content kind -> (article, noun)
     "pg_custom": ("a", "pg_dump custom-format archive"), "pg_dump": ("", "plain pg_dump SQL"),
+    "mongodump": ("a", "mongodump archive"),
     "mysqldump": ("", "mysqldump SQL"), "sqlite_sql": ("a", "SQLite .dump script"),
     "sqlite": ("a", "SQLite database"), "tar": ("a", "tar archive"), "zip": ("a", "zip archive"),
     "text": ("", "text"), "binary": ("", "unrecognised binary data"), "encrypted": ("", "encrypted data"),
 }
 ACCEPTS = {  # declared format -> content kinds it may hold
-    "pg_dump": {"pg_dump", "text"}, "pg_custom": {"pg_custom"}, "mysqldump": {"mysqldump", "text"},
+    "pg_dump": {"pg_dump", "text"}, "pg_custom": {"pg_custom"}, "mongodump": {"mongodump"},
+    "mysqldump": {"mysqldump", "text"},
     "sqlite": {"sqlite", "sqlite_sql"}, "tar": {"tar"}, "zip": {"zip"},
+    "json": {"text"}, "yaml": {"text"}, "ini": {"text"},
 }
+PARSED = ("json", "yaml", "ini")  # text formats verified by parsing them (in Python, wherever the file is)
+READ_HERE = (*PARSED, "mongodump")  # formats no tool on a host can check: streamed here, wherever the file is
+MAX_PARSED = 64 << 20  # bytes of JSON or ini held to parse them (YAML is parsed as a stream)
 TRAILERS = {
     "pg_dump": (re.compile(rb"-- PostgreSQL database (cluster )?dump complete"),
                 'no "-- PostgreSQL database dump complete" line at its end: pg_dump did not finish'),
@@ -48,13 +60,21 @@ class Finding:
     layers: list[str] = field(default_factory=list)
     kind: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    sealed: str = ""  # the encryption it was decrypted from: GPG, age
 
     @property
     def described(self) -> str:
-        """The content with its compression: "gzip-compressed plain pg_dump SQL"."""
+        """The content with its compression and encryption: "GPG-encrypted gzip-compressed plain pg_dump SQL"."""
         article, name = KINDS.get(self.kind, ("", self.kind or "data"))
         layers = f"{'+'.join(self.layers)}-compressed" if self.layers else ""
-        return " ".join(part for part in (article, layers, name) if part)
+        sealed = f"{self.sealed}-encrypted" if self.sealed else ""
+        if sealed:
+            article = ""
+        return " ".join(part for part in (article, sealed, layers, name) if part)
+
+
+class Unverifiable(Exception):
+    """The content cannot be checked here (too big to parse, a compression Python cannot read)."""
 
 
 def noun(kind: str) -> str:
@@ -120,12 +140,14 @@ def _inspect(data: Peek, declared: str, local_path: str | None, layers: list[str
     if problem is not None:
         finding.status, finding.detail = "corrupt", problem
         return finding
-    reader = _READERS.get(finding.kind if declared != "gzip" else "gzip", _read_to_end)
+    reader = _READERS.get(declared if declared in ("gzip", *PARSED) else finding.kind, _read_to_end)
     try:
         finding.detail, finding.evidence = reader(data, finding.kind, local_path if not layers else None)
     except Corrupt as exc:
         finding.status, finding.detail = "corrupt", str(exc)
-    if finding.status == "ok" and not layers and finding.kind in ("binary", "text") and declared == "file":
+    except Unverifiable as exc:
+        finding.status, finding.detail = "unverifiable", str(exc)
+    if finding.status == "ok" and not layers and finding.kind in ("binary", "text") and declared in ("file", "opaque"):
         finding.status = "unverifiable"
         finding.detail = f"it is {finding.described}, which has no structure opsverify can check"
     return finding
@@ -149,6 +171,52 @@ def _only_layers(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[
     return f"CRC and length match, {format_bytes(tail.total)} uncompressed", {"bytes_read": tail.total}
 
 
+def _json(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
+    """The whole text parsed as JSON."""
+    text, size = _held(data, "JSON")
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        raise Corrupt(f"not valid JSON: {exc}") from None
+    return f"JSON parsed whole ({format_bytes(size)})", {"bytes_read": size}
+
+
+def _yaml(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
+    """Every YAML event parsed, as a stream (no document is built)."""
+    tail = Tail(data, 0)
+    try:
+        events = sum(1 for _ in yaml.parse(io.TextIOWrapper(io.BufferedReader(Reader(tail)), encoding="utf-8"),
+                                           Loader=yaml.SafeLoader))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise Corrupt(f"not valid YAML: {' '.join(str(exc).split())}") from None
+    return f"YAML parsed whole ({events} events, {format_bytes(tail.total)})", {"bytes_read": tail.total}
+
+
+def _ini(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
+    """The whole text parsed as an ini file (sections, keys, no interpolation)."""
+    text, size = _held(data, "ini")
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    try:
+        parser.read_string(text)
+    except configparser.Error as exc:
+        raise Corrupt(f"not a valid ini file: {str(exc).splitlines()[0]}") from None
+    return f"ini file parsed whole ({len(parser.sections())} sections)", {"bytes_read": size}
+
+
+def _held(data: Iterable[bytes], what: str) -> tuple[str, int]:
+    """The whole content as text, up to MAX_PARSED bytes."""
+    parts, size = [], 0
+    for chunk in data:
+        size += len(chunk)
+        if size > MAX_PARSED:
+            raise Unverifiable(f"it is over {format_bytes(MAX_PARSED)}, more {what} than opsverify parses in memory")
+        parts.append(chunk)
+    try:
+        return b"".join(parts).decode("utf-8-sig"), size
+    except UnicodeDecodeError as exc:
+        raise Corrupt(f"not valid {what}: not UTF-8 text at byte {exc.start}") from None
+
+
 def _pg_custom(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
     """Walk the whole custom-format archive."""
     archive = pgcustom.walk(Reader(data))
@@ -157,6 +225,17 @@ def _pg_custom(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[st
             f"{archive.blocks} data blocks read ({inflated}, {format_bytes(archive.data_bytes)})",
             {"archive_version": archive.version, "compression": archive.compression, "dumped_by": archive.dumped_by,
              "toc_entries": archive.entries, "data_blocks": archive.blocks})
+
+
+def _mongodump(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
+    """Walk the whole mongodump archive: every collection's documents and its end."""
+    archive = mongoarchive.walk(Reader(data))
+    documents = sum(archive.documents.values())
+    counts = ", ".join(f"{name}: {count}" for name, count in sorted(archive.documents.items())[:10])
+    return (f"mongodump archive of MongoDB {archive.server_version or '?'}: {plural(len(archive.documents), 'collection')}, "
+            f"{plural(documents, 'document')} ({format_bytes(archive.data_bytes)}), every collection complete ({counts})",
+            {"server_version": archive.server_version, "tool_version": archive.tool_version,
+             "documents": dict(sorted(archive.documents.items())[:50])})
 
 
 def _tar(data: Iterable[bytes], _kind: str, _path: str | None) -> tuple[str, dict[str, Any]]:
@@ -231,4 +310,5 @@ def _seekable(data: Iterable[bytes], path: str | None) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-_READERS = {"gzip": _only_layers, "pg_custom": _pg_custom, "tar": _tar, "zip": _zip, "sqlite": _sqlite}
+_READERS = {"gzip": _only_layers, "pg_custom": _pg_custom, "mongodump": _mongodump, "tar": _tar, "zip": _zip, "sqlite": _sqlite,
+            "json": _json, "yaml": _yaml, "ini": _ini}

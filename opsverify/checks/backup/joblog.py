@@ -10,6 +10,7 @@ from opsverify.checks.backup.files import HostStore, store_for
 from opsverify.context import RunContext
 from opsverify.result import Result, error, failed, grade
 from opsverify.spec.models.backups import Backup
+from opsverify.spec.secret import shorten
 
 WINDOW = 16 << 20  # the last bytes of the log that are searched
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
@@ -68,7 +69,7 @@ def job_log(backup: Backup, *, context: RunContext | None = None) -> Result:
         return failed(f"no line matching {log.success_pattern!r} in {searched}", evidence=evidence)
     zone = store.offset() if isinstance(store, HostStore) else dt.datetime.now().astimezone().tzinfo
     when = timestamp(line, zone, now)
-    evidence["line"] = line.strip()[:300]
+    evidence["line"] = shorten(line.strip(), 300)
     if when is None:
         raise CheckError(f"the last line matching {log.success_pattern!r} in {log.path} has no timestamp "
                          "opsverify can read (ISO 8601, [dd/Mon/yyyy:HH:MM:SS] or syslog)")

@@ -51,9 +51,12 @@ def compression(head: bytes) -> str | None:
 
 
 def content(head: bytes) -> str:
-    """What uncompressed bytes hold: pg_custom, sqlite, zip, tar, pg_dump, mysqldump, sqlite_sql, text or binary."""
+    """What uncompressed bytes hold: pg_custom, mongodump, sqlite, zip, tar, pg_dump, mysqldump, sqlite_sql, text or
+    binary."""
     if head.startswith(b"PGDMP"):
         return "pg_custom"
+    if head.startswith(b"\x6d\xe2\x99\x81"):  # mongodump --archive's magic number
+        return "mongodump"
     if head.startswith(b"SQLite format 3\x00"):
         return "sqlite"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from opsverify.checks.database import connection
 from opsverify.result import Result, skipped
 from opsverify.spec.models.health import Database
+from opsverify.spec.secret import scrub
 
 WORDS = 8  # words of a query shown in a reason
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
@@ -47,6 +48,6 @@ def first_words(query: str | None) -> str:
     """The first words of a query, with string literals masked: `UPDATE users SET email = '…'`."""
     if not query:
         return "(no query text)"
-    words = _LITERAL.sub("'…'", query).split()
+    words = _LITERAL.sub("'…'", scrub(query)).split()
     shown = " ".join(words[:WORDS])
     return shown + (" …" if len(words) > WORDS else "")

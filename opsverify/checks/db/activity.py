@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from opsverify.checks import plural, probe, show_seconds
-from opsverify.checks.database import connection
+from opsverify.checks import plural, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import dialect_rows, family, first_words, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.result import Result, grade, passed, skipped
@@ -38,7 +38,7 @@ SELECT ID, TIME, INFO, NULL FROM information_schema.PROCESSLIST WHERE STATE LIKE
 ORDER BY 2 DESC"""
 
 
-@probe
+@database_check
 def connections(db: Database) -> Result:
     """Client connections in use as a share of max_connections, against max_connections_used."""
     with connection(db) as conn:
@@ -55,7 +55,7 @@ def connections(db: Database) -> Result:
                  evidence={"connections": used, "max_connections": limit, "reserved": reserved})
 
 
-@probe
+@database_check
 def long_queries(db: Database) -> Result:
     """No query has been running longer than max_long_query; the oldest ones are named."""
     if db.max_long_query is None:
@@ -81,7 +81,7 @@ def long_queries(db: Database) -> Result:
     return result
 
 
-@probe
+@database_check
 def blocked(db: Database) -> Result:
     """Sessions waiting on a lock held by another, against max_blocked; the waiters are named."""
     if db.max_blocked is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from opsverify.checks import CheckError, probe
-from opsverify.checks.database import connection
+from opsverify.checks import CheckError
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import family, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.result import Result, grade, passed, skipped
@@ -30,7 +30,7 @@ WHERE a.amname = 'btree' AND i.indisvalid AND c.relpersistence <> 't'
   AND pg_relation_size(c.oid) >= :min_size"""
 
 
-@probe
+@database_check
 def index_bloat(db: Database) -> Result:
     """The most bloated B-tree index (1 - leaf density / fillfactor) against max_index_bloat."""
     if db.max_index_bloat is None and db.warn_max_index_bloat is None:

@@ -6,13 +6,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from opsverify.checks import plural, probe, show_seconds
-from opsverify.checks.database import connection
+from opsverify.checks import plural, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import dialect_rows, family, not_measured, rows
 from opsverify.checks.host import percent
 from opsverify.checks.previous import previous, seconds_since
 from opsverify.context import RunContext
-from opsverify.result import Result, failed, grade, passed, skipped
+from opsverify.result import Result, error, failed, grade, passed, skipped, warning
 from opsverify.spec.models.health import Database
 from opsverify.spec.units import format_bytes
 
@@ -33,7 +33,7 @@ WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"""
 _SQLITE_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 
-@probe
+@database_check
 def dead_tuples(db: Database) -> Result:
     """The table with the most dead tuples (pg_stat_user_tables) against max_dead_tuples."""
     if db.max_dead_tuples is None and db.warn_max_dead_tuples is None:
@@ -50,7 +50,7 @@ def dead_tuples(db: Database) -> Result:
                  evidence={"tables": {n: {"dead": d, "live": lv} for n, d, lv in tables}})
 
 
-@probe
+@database_check
 def statistics_age(db: Database) -> Result:
     """Tables changed since their last ANALYZE are analyzed within stats_max_age (never analyzed: stale)."""
     if db.stats_max_age is None:
@@ -74,7 +74,7 @@ def statistics_age(db: Database) -> Result:
                   value=0, limit=str(db.stats_max_age), evidence=evidence)
 
 
-@probe
+@database_check
 def growth(db: Database, *, context: RunContext | None = None) -> Result:
     """The fastest-growing table since the previous archived run of this check, against max_table_growth."""
     if db.max_table_growth is None and db.warn_max_table_growth is None:
@@ -86,12 +86,13 @@ def growth(db: Database, *, context: RunContext | None = None) -> Result:
     evidence: dict[str, Any] = {"sizes": sizes, "measure": measure}
     past = previous(context, "sizes")
     if past is None or past.entry["evidence"].get("measure") != measure:
-        return skipped(f"no earlier archived run of this check to compare {len(sizes)} table sizes with; "
-                       "they are recorded for the next run", evidence=evidence)
+        return warning(f"a first reading: no earlier archived run of this check to compare {len(sizes)} table sizes "
+                       "with; they are recorded for the next run", evidence=evidence)
     before = past.entry["evidence"]["sizes"]
     grown = {name: size / before[name] - 1 for name, size in sizes.items() if before.get(name)}
     if not grown:
-        return skipped("no table of the earlier run is left to compare with", evidence=evidence)
+        return error("no table of the earlier run is left to compare with: the growth cannot be judged",
+                     evidence=evidence)
     name = max(grown, key=lambda n: grown[n])
     show = format_bytes if measure == "bytes" else (lambda v: f"{v:g} rows")
     days = seconds_since(context, past) / 86400 if context else 0.0

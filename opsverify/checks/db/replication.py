@@ -1,13 +1,14 @@
-"""Replication lag: on a replica its own delay, on a PostgreSQL primary its replicas'; unmeasurable is an error."""
+"""Replication lag: on a replica its own delay, on a PostgreSQL primary its replicas'; unmeasurable is an error,
+and a server no longer replicating as its item expects (`replication: replica | primary`) fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsverify.checks import CheckError, combine, probe, show_seconds
-from opsverify.checks.database import connection
+from opsverify.checks import CheckError, combine, plural, show_seconds
+from opsverify.checks.database import connection, database_check
 from opsverify.checks.db import family, not_measured, rows
-from opsverify.result import Result, grade, skipped
+from opsverify.result import Result, failed, grade, passed, skipped
 from opsverify.spec.models.health import Database
 
 _PG_REPLICA = """
@@ -20,27 +21,58 @@ SELECT application_name, coalesce(host(client_addr), 'local'), state,
 FROM pg_stat_replication"""
 
 
-@probe
+@database_check
 def lag(db: Database) -> Result:
-    """How far a replica is behind its primary (or a primary's replicas), against max_replication_lag."""
-    if db.max_replication_lag is None and db.warn_max_replication_lag is None:
-        return skipped("no max_replication_lag set")
+    """How far a replica is behind its primary (or a primary's replicas), against max_replication_lag; with
+    `replication: replica` or `primary`, a server that no longer replicates that way fails."""
+    if db.max_replication_lag is None and db.warn_max_replication_lag is None and db.replication is None:
+        return skipped("no max_replication_lag or replication set")
     with connection(db) as conn:
         kind = family(conn)
         if kind == "postgresql":
-            if rows(conn, "SELECT pg_is_in_recovery()")[0][0]:
-                return _graded(db, _pg_replica(rows(conn, _PG_REPLICA)[0]))
-            replicas = rows(conn, _PG_REPLICAS)
-            if not replicas:
-                return skipped(f"{db.url} is not a replica and no replica is connected to it")
-            return combine([_graded(db, _pg_replica_of_primary(r)) for r in replicas])
+            return _postgres(db, conn)
         if kind == "mysql":
-            status = _my_status(conn)
-            if not status:
-                return skipped(f"{db.url} is not a replica; a MySQL/MariaDB primary does not know its "
-                               "replicas' lag: check each replica")
-            return combine([_graded(db, _my_replica(s)) for s in status])
+            return _mysql(db, conn)
         return not_measured(db, "replication lag", kind)
+
+
+def _postgres(db: Database, conn: Any) -> Result:
+    """A standby's own lag, or the lag of a primary's replicas; the expected role checked first."""
+    if rows(conn, "SELECT pg_is_in_recovery()")[0][0]:
+        if db.replication == "primary":
+            return failed(f"{db.url} is a standby (in recovery), not a primary as replication: primary expects")
+        return _graded(db, _pg_replica(rows(conn, _PG_REPLICA)[0]))
+    if db.replication == "replica":
+        return failed(f"{db.url} is not a replica: it is not in recovery (promoted, or never set up as a standby); "
+                      "replication: replica expects it to stream from its primary")
+    replicas = rows(conn, _PG_REPLICAS)
+    if not replicas:
+        if db.replication == "primary":
+            return failed(f"no replica is connected to {db.url} (pg_stat_replication is empty); replication: primary "
+                          "expects at least one")
+        return skipped(f"{db.url} is not a replica and no replica is connected to it")
+    return combine([_graded(db, _pg_replica_of_primary(r)) for r in replicas])
+
+
+def _mysql(db: Database, conn: Any) -> Result:
+    """Each replication channel's lag; a primary's replicas are only counted (it does not know their lag)."""
+    status = _my_status(conn)
+    results = [_graded(db, _my_replica(s)) for s in status]
+    if db.replication == "replica" and not status:
+        return failed(f"{db.url} is not a replica: it has no replication channel (reset, or never set up); "
+                      "replication: replica expects one")
+    if db.replication == "primary":
+        dumps = rows(conn, "SELECT count(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'")
+        count = int(dumps[0][0])
+        if count == 0:
+            return failed(f"no replica is connected to {db.url} (no Binlog Dump thread); replication: primary expects "
+                          "at least one")
+        results.append(passed(f"{plural(count, 'replica')} connected to {db.url} (Binlog Dump threads); their lag is "
+                              "judged on each replica", value=count))
+    if not results:
+        return skipped(f"{db.url} is not a replica; a MySQL/MariaDB primary does not know its "
+                       "replicas' lag: check each replica")
+    return combine(results)
 
 
 def _graded(db: Database, measured: tuple[str, float]) -> Result:

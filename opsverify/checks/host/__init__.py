@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import functools
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from testinfra.backend.base import CommandResult
 from testinfra.host import Host as Machine
 
 from opsverify.checks import CheckError, carried, show_seconds, target_key, timeout_of
+from opsverify.checks.host import fleet
 from opsverify.spec import Environment
 from opsverify.spec.models.hosts import Host, HostFile, HostLog, OldFiles
 from opsverify.spec.units import format_percent
@@ -24,15 +27,22 @@ TIMED_OUT = 124  # what coreutils `timeout` exits with
 # EFAULT, seen once from a busy multi-threaded pytest on a Firecracker VM. The machine's hiccup, not the target's.
 PASSING = (errno.EAGAIN, errno.ENOMEM, errno.EFAULT)
 TRIES = 3
+_WRAPPING = threading.Lock()
 
 
 def machine(host: Host) -> Machine:
-    """The testinfra host of an item's target; ssh backends connect within the item's timeout."""
+    """The testinfra host of an item's target; ssh backends connect within the item's timeout; a fleet's hosts
+    run their commands within its connections. A target that names a whole fleet is a CheckError."""
+    fleet.single(host)
     scheme = host.target.split("://", 1)[0] if "://" in host.target else "paramiko"
     extra = {"timeout": max(1, math.ceil(timeout_of(host)))} if scheme in _SSH else {}
     made = testinfra.get_host(host.target, **extra)  # cached by testinfra: wrap its backend once
-    if not hasattr(made.backend.run_local, "__wrapped__"):
-        made.backend.run_local = steady(made.backend.run_local)
+    with _WRAPPING:  # probes reach the same host at once; wrapped twice, a fleet's slot would be taken twice
+        if not hasattr(made.backend.run_local, "__wrapped__"):
+            made.backend.run_local = steady(made.backend.run_local)
+            slots = fleet.gate(host.target)
+            if slots is not None:
+                made.backend.run = fleet.gated(made.backend.run, slots)
     return made
 
 
@@ -83,6 +93,20 @@ def output(host: Host, command: str, *args: str, limit: float | None = None) -> 
 def _shown(command: str, args: tuple[str, ...]) -> str:
     """The command as it was run, for a reason."""
     return command % args if args else command
+
+
+def modified_at(host: Host, path: str) -> float:
+    """When a file (a symlink's own time: when it was switched) last changed, in seconds since the epoch, on the
+    host's clock; CheckError when it cannot be read."""
+    found = output(host, "find %s -maxdepth 0 -printf '%%T@\\n'", path).strip()
+    if not found:
+        raise CheckError(f"cannot read the time of {path} on {host.name}")
+    return float(found)
+
+
+def utc(epoch: float) -> str:
+    """Seconds since the epoch as `2026-12-07 10:05:00Z`."""
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def percent(share: float) -> str:

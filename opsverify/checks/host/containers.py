@@ -12,6 +12,7 @@ from opsverify.checks import CheckError, combine, probe
 from opsverify.checks.host import output
 from opsverify.result import Result, failed, passed, skipped, warning
 from opsverify.spec.models.hosts import Host, HostContainers
+from opsverify.spec.secret import shorten
 from opsverify.spec.units import format_seconds
 
 PROJECT = "com.docker.compose.project"
@@ -81,7 +82,7 @@ def _containers(host: Host, wanted: HostContainers) -> list[Container]:
     try:
         inspected = json.loads(text)
     except ValueError as exc:
-        raise CheckError(f"`{engine} inspect` on {host.name} did not print JSON: {text.strip()[:SHOWN]}") from exc
+        raise CheckError(f"`{engine} inspect` on {host.name} did not print JSON: {shorten(text.strip(), SHOWN)}") from exc
     containers = [_container(entry) for entry in inspected]
     return [c for c in containers if c is not None]
 
@@ -103,7 +104,7 @@ def _container(entry: dict[str, Any]) -> Container | None:
         oom_killed=bool(state.get("OOMKilled")),
         finished=_when(state.get("FinishedAt")),
         health=health.get("Status") or None,  # podman reports "" without a healthcheck, docker no Health
-        health_output=said if len(said) <= SHOWN else said[:SHOWN - 1] + "…",
+        health_output=shorten(said, SHOWN),
         restarts=int(entry.get("RestartCount") or 0),
         restart_policy=str(((entry.get("HostConfig") or {}).get("RestartPolicy") or {}).get("Name") or ""),
     )

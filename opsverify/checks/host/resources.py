@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opsverify.checks import CheckError, combine, probe
+from opsverify.checks import CheckError, combine, probe, timeout_of
 from opsverify.checks.host import output, percent
 from opsverify.result import Result, grade, skipped
 from opsverify.spec.models.hosts import Host
@@ -65,27 +65,28 @@ def load(host: Host) -> Result:
                  evidence={"load_1_5_15": averages[:3], "cores": cores})
 
 
-SAMPLE = 1  # seconds between the two reads of /proc/stat
 # /proc/stat's `cpu` line: user nice system idle iowait irq softirq steal (guest time is counted in user already)
 _FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
 @probe
 def cpu(host: Host) -> Result:
-    """The share of all cores' time spent busy (not idle, not waiting for I/O) over a 1-second sample of
-    /proc/stat, taken on the host itself, against max_cpu_used."""
+    """The share of all cores' time spent busy (not idle, not waiting for I/O) between two reads of /proc/stat
+    `cpu_sample` apart, taken on the host itself, against max_cpu_used."""
     if host.max_cpu_used is None and host.warn_max_cpu_used is None:
         return skipped("no max_cpu_used set")
-    text = output(host, "sh -c %s", f"grep '^cpu' /proc/stat; sleep {SAMPLE}; grep '^cpu' /proc/stat")
+    sample = host.cpu_sample
+    text = output(host, "sh -c %s", f"grep '^cpu' /proc/stat; sleep {float(sample):g}; grep '^cpu' /proc/stat",
+                  limit=float(timeout_of(host)) + sample)
     reads = [line.split()[1:1 + len(_FIELDS)] for line in text.splitlines() if line.startswith("cpu ")]
     if len(reads) != 2 or any(len(r) < len(_FIELDS) for r in reads):
         raise CheckError(f"/proc/stat on {host.name} has no cpu line with {len(_FIELDS)} counters")
     spent = {field: int(after) - int(before) for field, before, after in zip(_FIELDS, *reads, strict=True)}
     total = sum(spent.values())
     if total <= 0:
-        raise CheckError(f"the CPU counters of {host.name} did not advance in {SAMPLE}s")
+        raise CheckError(f"the CPU counters of {host.name} did not advance in {sample}")
     busy = total - spent["idle"] - spent["iowait"]  # steal counts as busy: the core did not run this host's work
     cores = sum(line[3:4].isdigit() for line in text.splitlines()) // 2
-    return grade(f"CPU used ({cores} cores, over {SAMPLE}s)", busy / total, host.max_cpu_used,
+    return grade(f"CPU used ({cores} cores, over {sample})", busy / total, host.max_cpu_used,
                  host.warn_max_cpu_used, show=percent, unit="ratio",
                  evidence={field: percent(spent[field] / total) for field in ("user", "system", "iowait", "steal")})

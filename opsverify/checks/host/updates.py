@@ -6,13 +6,14 @@ import re
 
 from opsverify.checks import CheckError, combine, probe
 from opsverify.checks.host import output, run
-from opsverify.result import Result, grade, skipped
+from opsverify.result import Result, error, grade, skipped
 from opsverify.spec.models.hosts import Host
 from opsverify.spec.units import format_seconds
 
 # No lock taken and no package cache written: apt only reads its lists and the dpkg status (APT_CONFIG honoured).
 APT = "apt-get -s -o Debug::NoLocking=1 -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= dist-upgrade"
-LISTS = 'eval "$(apt-config shell D Dir::State::lists/d)"; stat -c %Y "$D"; date +%s'
+# The newest change among the lists folder and its files (apt replaces a list when it downloads a new one), then now
+LISTS = 'eval "$(apt-config shell D Dir::State::lists/d)"; find "$D" -maxdepth 1 -printf "%T@\\n" | sort -n | tail -n 1; date +%s'
 DNF_UPDATES = 100  # `dnf check-update` exits with this when upgrades are pending
 _INST = re.compile(r"^Inst (\S+) (?:\[[^\]]*\] )?\((\S+) ([^\[]*?)\s*\[[^\]]*\]\)", re.MULTILINE)
 _SECURITY = re.compile(r"-security|Debian-Security", re.IGNORECASE)
@@ -21,16 +22,21 @@ SHOWN = 10  # package names listed in a reason
 
 @probe
 def pending(host: Host) -> Result:
-    """Upgrades pending (`apt-get -s dist-upgrade` or `dnf check-update`) against max_pending/security_updates."""
+    """Upgrades pending (`apt-get -s dist-upgrade` or `dnf check-update`) against max_pending/security_updates;
+    apt's package lists older than package_lists_max_age cannot say what is pending (an error)."""
     if host.max_pending_updates is None and host.max_security_updates is None:
         return skipped("no max_pending_updates or max_security_updates set")
     tool = run(host, "sh -c 'command -v apt-get || command -v dnf || true'").stdout.strip()
     if tool.endswith("apt-get"):
-        upgrades, security, evidence = _apt(host)
+        stale = _stale_lists(host)
+        if isinstance(stale, Result):
+            return stale
+        upgrades, security = parse_apt(output(host, APT))
+        evidence: dict[str, object] = {"tool": "apt-get", "package_lists_age": stale}
     elif tool.endswith("dnf"):
         upgrades, security, evidence = _dnf(host)
     else:
-        return skipped(f"{host.name} has neither apt-get nor dnf: pending updates not checked")
+        return error(f"{host.name} has neither apt-get nor dnf: cannot say which updates are pending")
     limits = (("update", upgrades, host.max_pending_updates),
               ("security update", security, host.max_security_updates))
     results = [_judge(host, kind, names, limit) for kind, names, limit in limits if limit is not None]
@@ -45,14 +51,18 @@ def _judge(host: Host, kind: str, names: list[str], limit: int) -> Result:
     return grade(f"{kind}s", len(names), limit, said=said, unit="packages")
 
 
-def _apt(host: Host) -> tuple[list[str], list[str], dict[str, object]]:
-    """Packages `apt-get -s dist-upgrade` would upgrade, those from a security source, and the lists' age."""
-    upgrades, security = parse_apt(output(host, APT))
+def _stale_lists(host: Host) -> str | Result:
+    """The age of apt's package lists (newest change of the lists folder), or the error when it is past the limit."""
     stamps = output(host, f"sh -c '{LISTS}'").split()
-    evidence: dict[str, object] = {"tool": "apt-get"}
-    if len(stamps) == 2:
-        evidence["package_lists_age"] = format_seconds(max(0, int(stamps[1]) - int(stamps[0])))
-    return upgrades, security, evidence
+    if len(stamps) != 2:
+        raise CheckError(f"cannot read the time of apt's package lists on {host.name}")
+    age = max(0.0, int(stamps[1]) - float(stamps[0]))
+    limit = host.package_lists_max_age
+    if age > limit:
+        return error(f"package lists on {host.name} are {format_seconds(age)} old; limit {limit}: cannot say what is "
+                     "pending (is `apt-get update` run, e.g. by apt-daily.timer?)",
+                     value=round(age), unit="s", limit=str(limit), evidence={"package_lists_age": format_seconds(age)})
+    return format_seconds(age)
 
 
 def parse_apt(text: str) -> tuple[list[str], list[str]]:

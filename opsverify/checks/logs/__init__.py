@@ -11,9 +11,10 @@ from typing import cast
 from opsverify.checks import combine, probe
 from opsverify.checks.host import OnHost
 from opsverify.checks.logs.files import files_on
-from opsverify.checks.logs.scan import Scan, Tally
+from opsverify.checks.logs.scan import Scan, Tally, normalise
 from opsverify.result import Result, failed, grade, passed, skipped, warning
 from opsverify.spec.models.hosts import HostLog
+from opsverify.spec.secret import scrub, shorten
 from opsverify.spec.units import format_bytes
 
 TOP = 3  # most frequent messages kept as evidence
@@ -71,7 +72,16 @@ def matches(entry: OnHost) -> Result:
                              evidence=evidence(tally)))
     if log.min is not None or log.warn_min is not None:
         results.append(_at_least(log, tally))
-    return combine(results)
+    result = combine(results)
+    return replace(result, reason=result.reason + silent(log, tally)) if tally.count == 0 else result
+
+
+def silent(log: HostLog, tally: Tally) -> str:
+    """"; nothing at all was written to it in the last 24h (last written …)" when the window has no line at all."""
+    if tally.last_written is None or tally.clock is None or tally.last_written >= tally.clock.now - log.window:
+        return ""
+    last = tally.clock.wall(tally.last_written, "%Y-%m-%d %H:%M")
+    return f"; nothing at all was written to {log.path} in the last {log.window} (last written {last})"
 
 
 def _at_least(log: HostLog, tally: Tally) -> Result:
@@ -98,11 +108,16 @@ def repeats(entry: OnHost) -> Result:
         return passed(f'no line matches "{log.pattern}" in the last {log.window} of {where(log, tally)} '
                       f"(repeats limit {limit})", value=0, unit="lines", evidence=evidence(tally))
     message, count = tally.messages.most_common(1)[0]
+    shown = shown_message(tally, message)
     result = grade(f"most repeated matching message in the last {log.window} of {where(log, tally)}",
                    count, log.max_repeats, log.warn_max_repeats, show=lambda v: f"{v:g}x", unit="lines",
-                   evidence={**evidence(tally), "message": message})
-    shown = message if len(message) <= SHOWN else message[:SHOWN - 1] + "…"
-    return replace(result, reason=f'{result.reason}: "{shown}"')
+                   evidence={**evidence(tally), "message": shown})
+    return replace(result, reason=f'{result.reason}: "{shorten(shown, SHOWN)}"')
+
+
+def shown_message(tally: Tally, message: str) -> str:
+    """A normalised message as shown: from its first line scrubbed of secrets, then normalised (and cut)."""
+    return normalise(scrub(tally.samples[message]))
 
 
 def where(log: HostLog, tally: Tally) -> str:
@@ -114,5 +129,5 @@ def where(log: HostLog, tally: Tally) -> str:
 def evidence(tally: Tally) -> dict[str, object]:
     """What was read and the most frequent matching messages."""
     return {"files": tally.files, "read": format_bytes(tally.bytes_read), "format": tally.format,
-            "top_messages": [{"message": m, "count": c} for m, c in tally.messages.most_common(TOP)]}
+            "top_messages": [{"message": shown_message(tally, m), "count": c} for m, c in tally.messages.most_common(TOP)]}
 

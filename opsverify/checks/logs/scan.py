@@ -116,6 +116,7 @@ class Tally:
 
     count: int = 0
     messages: Counter[str] = field(default_factory=Counter)
+    samples: dict[str, str] = field(default_factory=dict)  # each message's first line as read, to show it scrubbed
     files: list[str] = field(default_factory=list)
     bytes_read: int = 0
     format: str | None = None
@@ -127,6 +128,7 @@ class Tally:
     usual: int = 0  # with a volume: matching lines in the usual period before its window
     oldest: float | None = None  # the earliest time read (a line's, or a file's last write where the scan stopped)
     clock: Clock | None = None  # the host's now and zone the scan used
+    last_written: float | None = None  # the newest modification time of the log's files
 
 
 class Scan:
@@ -151,6 +153,7 @@ class Scan:
         files = self.source.files(path)
         if not files:
             raise CheckError(f"{path} does not exist")
+        self.tally.last_written = max(f.mtime for f in files)
         try:
             for file in files:
                 if file.mtime < self.horizon:
@@ -290,7 +293,10 @@ class Scan:
         found = self._stamp(line)
         if found is not None:
             line = line[:found[1][0]] + line[found[1][1]:]
-        self.tally.messages[normalise(line.decode("utf-8", "replace"))] += 1
+        text = line.decode("utf-8", "replace")
+        message = normalise(text)
+        self.tally.messages[message] += 1
+        self.tally.samples.setdefault(message, text)
 
 
 def _lines_forwards(data: bytes) -> Iterator[tuple[int, int]]:

@@ -11,6 +11,7 @@ from opsverify.checks import probe
 from opsverify.checks.security import Site
 from opsverify.checks.security.web import Page, get
 from opsverify.result import Result, failed, passed, warning
+from opsverify.spec.secret import shorten
 
 SIX_MONTHS = 15_768_000  # seconds: the Observatory's minimum HSTS max-age
 REFERRER_POLICIES = ("no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
@@ -166,8 +167,8 @@ def _days(seconds: int) -> str:
 
 
 def _short(value: str) -> str:
-    """A header value cut to SHOWN characters."""
-    return value if len(value) <= SHOWN else value[:SHOWN] + "…"
+    """A header value scrubbed of secrets, cut to SHOWN characters."""
+    return shorten(value, SHOWN)
 
 
 RULES: dict[str, Callable[[Page, str], Result]] = {

@@ -1,4 +1,5 @@
-"""Lockfiles to packages: composer.lock, package-lock.json, requirements.txt, poetry.lock (OSV ecosystem names)."""
+"""Lockfiles to packages: composer.lock, package-lock.json, yarn.lock, requirements.txt, poetry.lock (OSV ecosystem
+names)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import yaml
+
 from opsverify.checks import CheckError
 
-SUPPORTED = "composer.lock, package-lock.json (or npm-shrinkwrap.json), requirements*.txt, poetry.lock"
+SUPPORTED = "composer.lock, package-lock.json (or npm-shrinkwrap.json), yarn.lock, requirements*.txt, poetry.lock"
 PINNED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*===?\s*([^\s;,\\#]+)\s*(?:;.*)?$")
 NAMED = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*)$")
+NOT_REGISTRY = re.compile(r"^(?:git|github:|gitlab:|bitbucket:|file:|link:|portal:|patch:|https?:)")
+YARN_VERSION = re.compile(r'^  version "?([^"\s]+)"?\s*$')  # two spaces: a dependency line has four
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,13 @@ def parse(path: str, content: bytes) -> list[Package]:
             return _unique(_composer(json.loads(text)))
         if name in ("package-lock.json", "npm-shrinkwrap.json"):
             return _unique(_npm(json.loads(text)))
+        if name == "yarn.lock":
+            return _unique(_yarn_berry(yaml.safe_load(text)) if "__metadata:" in text else _yarn(text))
         if name == "poetry.lock":
             return _unique(_poetry(tomllib.loads(text)))
         if name.endswith(".txt") and "requirements" in name:
             return _unique(_requirements(text))
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+    except (ValueError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise CheckError(f"{name} cannot be parsed: {str(exc).splitlines()[0]}") from exc
     raise CheckError(f"{name} is not a lockfile opsverify reads; it reads {SUPPORTED}")
 
@@ -97,6 +104,41 @@ def _npm_package(name: str, version: Any) -> Package:
     if re.fullmatch(r"\d+\.\d+\.\d+(?:[-+][\w.+-]*)?", text):
         return Package("npm", name, text)
     return Package("npm", name, text or None, f"not a registry version ({text or 'none'})")
+
+
+def _yarn(text: str) -> Iterator[Package]:
+    """The entries of a classic (v1) yarn.lock: a line of specifiers (`"@babel/core@^7.0.0", …:`), then an indented
+    `version "1.2.3"`. An `npm:` alias is its real package; git, file and URL sources cannot be checked."""
+    name, source = None, ""
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#") and line.rstrip().endswith(":"):
+            first = line.rstrip().rstrip(":").split(",")[0].strip().strip('"')
+            at = first.find("@", 1)
+            name, source = (first[:at], first[at + 1:]) if at > 0 else (None, "")
+            if source.startswith("npm:"):
+                name = source[4:].rsplit("@", 1)[0] if "@" in source[5:] else name
+        elif name and (version := YARN_VERSION.match(line)):
+            yield Package("npm", name, version[1], f"not a registry version ({source})") \
+                if NOT_REGISTRY.match(source) else _npm_package(name, version[1])
+            name = None
+
+
+def _yarn_berry(lock: dict[str, Any]) -> Iterator[Package]:
+    """The entries of a yarn 2+ lockfile (YAML): `resolution: name@npm:1.2.3`; the project's own workspaces are
+    left out, other protocols (git, file, patch) cannot be checked."""
+    for key, entry in lock.items():
+        if key == "__metadata" or not isinstance(entry, dict):
+            continue
+        resolution = str(entry.get("resolution", ""))
+        name, _, source = resolution[1:].partition("@") if resolution.startswith("@") else resolution.partition("@")
+        name = "@" + name if resolution.startswith("@") else name
+        protocol, _, version = source.partition(":")
+        if protocol == "workspace":
+            continue
+        if protocol == "npm":
+            yield _npm_package(name, version)
+        else:
+            yield Package("npm", name, None, f"not a registry version ({source or 'none'})")
 
 
 def _poetry(lock: dict[str, Any]) -> Iterator[Package]:

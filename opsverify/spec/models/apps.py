@@ -29,6 +29,7 @@ class Workers(Model):
 
     match: RegexT | None = None  # None: the framework's default (laravel and frappe only)
     min: int = Field(default=1, ge=1)
+    release: str | None = None  # a path on the host whose change marks the deploy: workers must be started after it
 
 
 class App(Item):

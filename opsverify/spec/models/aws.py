@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, field_validator, model_validator
 
-from opsverify.spec.models.common import Entry
+from opsverify.spec.models.common import Entry, Listed
 from opsverify.spec.types import Count, DurationT, Name, Port, WebUrl
 from opsverify.spec.units import Duration
 
@@ -61,14 +61,19 @@ VpcId = Annotated[str, _resource_id("VPC", "vpc")]
 Repository = Annotated[str, AfterValidator(_repository)]
 
 
-class EcsCluster(Entry):
+class EcsCluster(Listed):
     """An ECS cluster and the services in it that must run their desired number of tasks."""
 
     cluster: Name
     services: Names = ()  # empty: every service of the cluster
 
+    @property
+    def own_id(self) -> str:
+        """The cluster's name."""
+        return self.cluster
 
-class RdsInstance(Entry):
+
+class RdsInstance(Listed):
     """An RDS DB instance: available, with automated backups kept long enough and restorable recently."""
 
     instance: Name
@@ -77,12 +82,31 @@ class RdsInstance(Entry):
     max_restore_lag: DurationT | None = None  # LatestRestorableTime no older than this (the RPO)
     warn_max_restore_lag: DurationT | None = None
 
+    @property
+    def own_id(self) -> str:
+        """The instance's identifier."""
+        return self.instance
+
+
+class AlarmRoute(Listed):
+    """Alarms that must reach people by one kind of SNS subscription (email, sms, https, lambda, ...)."""
+
+    protocol: Literal["email", "email-json", "sms", "https", "http", "lambda", "sqs", "firehose", "application"]
+    alarms: tuple[str, ...] = ()  # these alarms; empty: every alarm watched (under the prefix, not ignored)
+
+    @property
+    def own_id(self) -> str:
+        """The subscription protocol the alarms must reach."""
+        return self.protocol
+
 
 class Alarms(Entry):
-    """The CloudWatch alarms that must not be in ALARM."""
+    """The CloudWatch alarms that must not be in ALARM, the ones that must exist, and where they must notify."""
 
     prefix: str | None = None  # only alarms whose names start with this; None: every alarm
     ignore: tuple[str, ...] = ()
+    expect: tuple[str, ...] = ()  # alarms that must exist (the runbook's P1 conditions)
+    notify: tuple[AlarmRoute, ...] = ()  # each alarm's actions on, reaching a confirmed subscription of the protocol
 
 
 class SecurityGroups(Entry):
@@ -102,7 +126,7 @@ class Unused(Entry):
     min_age: DurationT = Duration(7 * 86400.0, "7d")  # an instance counts once stopped this long
 
 
-class LogGroup(Entry):
+class LogGroup(Listed):
     """CloudWatch log groups, one by name or all under a prefix, that keep their logs at least `min_days`."""
 
     group: str | None = None
@@ -118,8 +142,8 @@ class LogGroup(Entry):
         return self
 
     @property
-    def name(self) -> str:
-        """The test id: the group's name or the prefix."""
+    def own_id(self) -> str:
+        """The group's name or the prefix."""
         return self.group or self.prefix or ""
 
 
@@ -132,16 +156,17 @@ class Iam(Entry):
     approved_admins: tuple[str, ...] | None = None  # the users who may hold AdministratorAccess; None: not reviewed
 
 
-class EcrImage(Entry):
+class EcrImage(Listed):
     """An ECR image whose latest scan found nothing above `max_severity`."""
 
     repository: Repository
     tag: Name = "latest"
     max_severity: Literal["low", "medium", "high", "critical"] = "medium"  # medium: nothing high or critical
+    max_scan_age: DurationT = Duration(7 * 86400.0, "7d")  # an older scan cannot speak for today's advisories
 
     @property
-    def name(self) -> str:
-        """The test id: repository:tag."""
+    def own_id(self) -> str:
+        """repository:tag."""
         return f"{self.repository}:{self.tag}"
 
 
@@ -180,5 +205,5 @@ class Aws(Entry):
     @classmethod
     def _one_entry_per_name(cls, entries: tuple[Any, ...]) -> tuple[Any, ...]:
         """Each log group, prefix and image once, so that every test id is unique."""
-        _unique([e.name for e in entries])
+        _unique([e.own_id for e in entries])
         return entries

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.types import Count, DurationT, Name, RatioT, RegexT, SecretUrlT, SizeT
+from opsverify.spec.types import BackupPath, Count, DurationT, Name, RatioT, RegexT, ScratchUrlT, SecretT, SizeT
 
-BackupFormat = Literal["pg_dump", "pg_custom", "mysqldump", "sqlite", "tar", "zip", "gzip", "file"]
+BackupFormat = Literal["pg_dump", "pg_custom", "mongodump", "mysqldump", "sqlite", "tar", "zip", "gzip", "json", "yaml", "ini",
+                       "file", "opaque"]
 
 
 def _column(value: str) -> str:
@@ -61,6 +62,7 @@ class AfterChange(Model):
 class Copy(Model):
     """A live folder copied as it changes (lsyncd, rsync in a loop) to `to`, a folder on the set's host."""
 
+    name: Name | None = None  # shown in the check's reason
     from_: str = Field(alias="from")  # the live folder; its files are walked, symlinks not followed
     to: str  # the copy, on the backup set's own host, files at the same relative paths
     host: Name | None = None  # where `from` is: a name from `hosts`; None: the backup set's own host
@@ -70,7 +72,7 @@ class Copy(Model):
 class Restore(Model):
     """The restore drill: into a throwaway database on a scratch server, then compared."""
 
-    into: SecretUrlT  # the scratch server; a throwaway database is created there and always dropped
+    into: ScratchUrlT  # the scratch server; a throwaway database is created there and always dropped
     max_duration: DurationT | None = None  # the RTO of the drill
     warn_max_duration: DurationT | None = None
     source: Name | None = None  # a name from `databases` to compare row counts with
@@ -84,9 +86,13 @@ class Restore(Model):
 class Backup(Item):
     """A backup set: a glob on a host (or s3://bucket/prefix/*.dump) and what a good backup looks like."""
 
-    path: str
+    path: BackupPath
     host: Name | None = None  # a name from `hosts`; None: the local machine
-    format: BackupFormat = "file"
+    format: BackupFormat = "file"  # the format inside any encryption; opaque: no content to check, said so
+    encryption: Literal["none", "gpg", "age"] = "none"
+    key: SecretT | None = None  # gpg: the passphrase (of the file, or of key_file); age: an identity (AGE-SECRET-KEY-…)
+    key_file: str | None = None  # gpg: a secret key (armored or binary), imported into a throwaway keyring
+    identity_file: str | None = None  # age: a file of identities
     max_age: DurationT  # the RPO
     warn_max_age: DurationT | None = None
     min_size: SizeT | None = None
@@ -100,3 +106,20 @@ class Backup(Item):
     after_change: AfterChange | None = None
     copies: tuple[Copy, ...] = ()
     restore: Restore | None = None
+
+    @model_validator(mode="after")
+    def _keys_fit_the_encryption(self) -> Backup:
+        """Keys only with encryption declared, each with the tool that reads it."""
+        given = [k for k in ("key", "key_file", "identity_file") if getattr(self, k) is not None]
+        if given and self.encryption == "none":
+            raise ValueError(f"{given[0]} is given but encryption is none; declare encryption: gpg or age")
+        if self.key_file is not None and self.encryption != "gpg":
+            raise ValueError("key_file is a gpg secret key; for age give identity_file")
+        if self.identity_file is not None and self.encryption != "age":
+            raise ValueError("identity_file is an age identity; for gpg give key (a passphrase) and/or key_file")
+        return self
+
+    @property
+    def keyed(self) -> bool:
+        """Whether a key to decrypt the backups is given."""
+        return any(k is not None for k in (self.key, self.key_file, self.identity_file))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from opsverify.spec.models.common import Entry, located
-from opsverify.spec.types import Count, DurationT, Name, RatioT
+from opsverify.spec.models.common import Entry, Listed, located
+from opsverify.spec.types import Count, DurationT, Name, RatioT, SizeT
 
 
 class AccessReview(Entry):
@@ -21,7 +21,7 @@ class AccessReview(Entry):
         return self.database
 
 
-class Document(Entry):
+class Document(Listed):
     """A document that must have been reviewed recently ('Last reviewed: YYYY-MM-DD', else the file time)."""
 
     path: str
@@ -29,13 +29,14 @@ class Document(Entry):
     warn_max_age: DurationT | None = None
 
     @property
-    def name(self) -> str:
-        """The test id: the document's path."""
+    def own_id(self) -> str:
+        """The document's path."""
         return self.path
 
 
-class LogRetention(Entry):
-    """Logs kept at least `min_days` and at most `max_days`."""
+class LogRetention(Listed):
+    """Logs kept at least `min_days` and at most `max_days`; no file bigger than `max_file_size`; the newest file at
+    most `max_newest_days` old (rotation or archiving still runs)."""
 
     path: str
     host: Name | None = None  # a name from `hosts`; None: the local machine
@@ -43,19 +44,23 @@ class LogRetention(Entry):
     warn_min_days: Count | None = None
     max_days: Count | None = None
     warn_max_days: Count | None = None
+    max_file_size: SizeT | None = None  # the biggest kept file (the live log that rotation keeps small)
+    warn_max_file_size: SizeT | None = None
+    max_files: Count | None = None  # files kept (pm2-logrotate retain, logrotate rotate): rotated ones are deleted
+    max_newest_days: Count | None = None  # the newest file's age: an archive nothing reached lately fails
 
     @model_validator(mode="after")
     def _sane(self) -> LogRetention:
         """A limit to check, and a window that is not empty."""
-        if self.min_days is None and self.max_days is None:
-            raise ValueError("give min_days and/or max_days")
+        if all(v is None for v in (self.min_days, self.max_days, self.max_file_size, self.max_newest_days)):
+            raise ValueError("give min_days and/or max_days (or max_file_size, max_newest_days)")
         if self.min_days is not None and self.max_days is not None and self.min_days > self.max_days:
             raise ValueError(f"min_days ({self.min_days}) is more than max_days ({self.max_days})")
         return self
 
     @property
-    def name(self) -> str:
-        """The test id: `web1:/var/log/app`."""
+    def own_id(self) -> str:
+        """`web1:/var/log/app`."""
         return located(self.host, self.path)
 
 

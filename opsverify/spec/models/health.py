@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.models.common import Item, Model
-from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import DurationT, HeadersT, RatioT, SecretT, SecretUrlT
-from opsverify.spec.units import Duration, Ratio
+from opsverify.spec.secret import SecretUrl, remember_login
+from opsverify.spec.types import (CacheUrlT, DurationT, HeadersT, HostName, RatioT, SecretT, SecretUrlT, SizeT,
+                                  WebSecretUrlT)
+from opsverify.spec.units import Duration, Ratio, Size
+from opsverify.spec.urls import SQL, with_scheme
 
 MIN_EVERY = 0.1  # seconds between two samples of `opsverify watch`, at the least
+BODY_LIMIT = Size(10 * 1024 * 1024, "10MiB")  # how much of a response body is read, unless defaults or the item say
+READING = ("GET", "HEAD", "OPTIONS")  # methods that read; the others may write
+Method = Annotated[Literal["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"],
+                   BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v)]
 
 
 class Expect(Model):
@@ -20,8 +26,9 @@ class Expect(Model):
     status: int | tuple[int, ...] | None = None  # None: any of 200-399
     contains: str | None = None
     json_: dict[str, Any] | None = Field(default=None, alias="json")
-    max_time: DurationT | None = None
-    warn_max_time: DurationT | None = None
+    json_age: dict[str, DurationT] | None = None  # dotted key of a timestamp -> the oldest it may be
+    max_time: DurationT | None = Field(default=None, gt=0)
+    warn_max_time: DurationT | None = Field(default=None, gt=0)
 
     def accepts(self, code: int) -> bool:
         """Whether an HTTP status code is the expected one."""
@@ -71,19 +78,26 @@ class Uptime(Model):
 class Endpoint(Item):
     """An HTTP(S) URL and what it must answer."""
 
-    url: SecretUrlT
-    method: str = "GET"
+    url: WebSecretUrlT
+    method: Method = "GET"
+    writes: bool | None = None  # whether the request changes anything; a POST, PUT, PATCH or DELETE must say
     ca_file: str | None = None
     headers: HeadersT = {}  # credential-like names (and `redact`) hold a Secret
     expect: Expect = Expect()
     sla: Sla | None = None
     uptime: Uptime | None = None  # sampled by `opsverify watch`, judged by test_endpoint_uptime
+    body_limit: SizeT | None = Field(default=None, gt=0)  # resolved on load: own, else defaults.body_limit
+
+    @property
+    def may_write(self) -> bool:
+        """Whether the request may change the target: said so, or a writing method not said to write nothing."""
+        return self.writes is True or (self.method not in READING and self.writes is not False)
 
 
 class Tls(Item):
     """A TLS service: certificate validity, chain, host name, protocol versions."""
 
-    host: str
+    host: HostName
     port: int = Field(default=443, ge=1, le=65535)
     min_days_valid: int | None = 14
     warn_min_days_valid: int | None = None
@@ -106,6 +120,7 @@ class Database(Item):
     warn_max_dead_tuples: int | None = None
     max_replication_lag: DurationT | None = None
     warn_max_replication_lag: DurationT | None = None
+    replication: Literal["replica", "primary"] | None = None  # expected: a replica streaming, or replicas connected
     stats_max_age: DurationT | None = None
     max_index_bloat: RatioT | None = None  # the most bloated B-tree index (PostgreSQL, pgstattuple; monthly)
     warn_max_index_bloat: RatioT | None = None
@@ -115,18 +130,19 @@ class Database(Item):
 
     @field_validator("url")
     @classmethod
-    def _not_mongodb(cls, url: SecretUrl) -> SecretUrl:
-        """MongoDB is not reached through SQLAlchemy: its URLs have their own section."""
+    def _sql(cls, url: SecretUrl) -> SecretUrl:
+        """A SQLAlchemy URL of a SQL dialect; MongoDB has its own section."""
         if url.reveal().lower().startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError(f"{url} is a MongoDB URL: `databases:` holds SQL databases (SQLAlchemy URLs); "
                              "put it under the `mongodb:` section (see docs/mongodb.md)")
+        with_scheme(url.reveal(), SQL, driver=True)
         return url
 
 
 class Cache(Item):
     """A Redis (or Memcached) cache."""
 
-    url: SecretUrlT
+    url: CacheUrlT
     max_latency: DurationT | None = None
     warn_max_latency: DurationT | None = None
     min_hit_rate: RatioT | None = None
@@ -142,11 +158,17 @@ class SmtpLogin(Model):
     user: SecretT
     password: SecretT
 
+    @model_validator(mode="after")
+    def _remembered(self) -> SmtpLogin:
+        """AUTH PLAIN sends user and password together, base64-encoded: mask that form too."""
+        remember_login(self.user.reveal(), self.password.reveal())
+        return self
+
 
 class Smtp(Item):
     """A mail relay: connect, EHLO, STARTTLS, optional AUTH; no mail is sent."""
 
-    host: str
+    host: HostName
     port: int = Field(default=587, ge=1, le=65535)
     starttls: bool = True
     ssl: bool = False  # implicit TLS (port 465)

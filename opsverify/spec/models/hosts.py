@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from opsverify.spec.errors import suggest
-from opsverify.spec.models.common import Entry, Item, Model
+from opsverify.spec.models.common import Item, Listed, Model
 from opsverify.spec.types import Count, DurationT, Port, RatioT, RegexT, SizeT
 from opsverify.spec.units import Duration
 
@@ -138,19 +138,24 @@ class HostLog(Item):
 
 
 class Pm2(Model):
-    """Apps run by PM2 on the host: online, restarted at most `max_restarts` times, using at most `max_memory`."""
+    """Apps run by PM2 on the host: online, restarted at most `max_restarts` times since the previous run, started
+    after the release, using at most `max_memory`, growing at most `max_memory_growth` a day."""
 
     apps: tuple[str, ...] = ()  # must be online; empty: every app PM2 knows
-    max_restarts: Count | None = None  # PM2's restart counter of each app
+    max_restarts: Count | None = None  # restarts of each app since the previous archived run (PM2's counter's change)
     warn_max_restarts: Count | None = None
     max_memory: SizeT | None = None  # each app's memory (RSS) as PM2 reports it (`monit.memory` of `pm2 jlist`)
     warn_max_memory: SizeT | None = None
+    max_memory_growth: SizeT | None = None  # per day, since the previous archived run of the same process (a leak)
+    warn_max_memory_growth: SizeT | None = None
+    release: str | None = None  # a file each deploy rewrites (.git/ORIG_HEAD): every app must start after it
     home: str | None = None  # PM2_HOME; default the connecting user's ~/.pm2
 
     @property
     def limits_memory(self) -> bool:
-        """Whether max_memory or warn_max_memory is set."""
-        return self.max_memory is not None or self.warn_max_memory is not None
+        """Whether a memory limit or a memory growth limit (or a warn_ twin) is set."""
+        return any(v is not None for v in (self.max_memory, self.warn_max_memory, self.max_memory_growth,
+                                           self.warn_max_memory_growth))
 
 
 class HostContainers(Model):
@@ -170,7 +175,7 @@ class HostContainers(Model):
         return self
 
 
-class OldFiles(Entry):
+class OldFiles(Listed):
     """A folder (temporary files, uploads in progress) where no file may be older than `max_age`."""
 
     path: str
@@ -180,7 +185,7 @@ class OldFiles(Entry):
     age_by: Literal["modified", "accessed"] = "modified"  # accessed: as a cleanup by `find -atime` sees files
 
     @property
-    def name(self) -> str:
+    def own_id(self) -> str:
         """The folder: the test id is `HOST:PATH`."""
         return self.path
 
@@ -196,14 +201,16 @@ class Host(Item):
     """A machine: testinfra target, resource limits, what must run and listen, files and logs."""
 
     target: Target = "local://"
+    connections: int = Field(default=10, ge=1)  # a fleet (ansible:// naming a group): its hosts talked to at once
     max_disk_used: dict[str, RatioT] = {}  # mount point -> share used
     warn_max_disk_used: dict[str, RatioT] = {}
     max_memory_used: RatioT | None = None
     warn_max_memory_used: RatioT | None = None
     max_load: float | None = Field(default=None, ge=0)  # 5-minute load average per core
     warn_max_load: float | None = Field(default=None, ge=0)
-    max_cpu_used: RatioT | None = None  # busy share of all cores over a 1-second sample of /proc/stat
+    max_cpu_used: RatioT | None = None  # busy share of all cores over a sample of /proc/stat
     warn_max_cpu_used: RatioT | None = None
+    cpu_sample: DurationT = Field(default=Duration(1.0, "1s"), ge=1, le=300)  # how long the CPU is watched
     services: tuple[str, ...] = ()
     processes: tuple[str, ...] = ()
     listening: tuple[Socket, ...] = ()
@@ -216,6 +223,7 @@ class Host(Item):
     containers: HostContainers | None = None
     max_pending_updates: Count | None = None  # package upgrades pending (apt-get -s dist-upgrade / dnf check-update)
     max_security_updates: Count | None = None  # of those, from a security source
+    package_lists_max_age: DurationT = Field(default=Duration(2 * 86400.0, "2d"), gt=0)  # apt lists older: error
     logs: tuple[HostLog, ...] = ()
     old_files: tuple[OldFiles, ...] = ()
     crontab: Crontab | None = None
@@ -229,6 +237,14 @@ class Host(Item):
         if twice:
             raise ValueError(f"{', '.join(twice)} is listed more than once; give each folder one entry")
         return entries
+
+    @model_validator(mode="after")
+    def _connections_for_a_fleet(self) -> Host:
+        """`connections` bounds a fleet; on another target it would do nothing."""
+        if "connections" in self.model_fields_set and not self.target.startswith("ansible://"):
+            raise ValueError("connections bounds a fleet, an ansible:// target that names an inventory group; "
+                             "this target is one machine")
+        return self
 
     @property
     def url(self) -> str:

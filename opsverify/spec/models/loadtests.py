@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
 from opsverify.spec.models.common import Entry, Item, Model
 from opsverify.spec.models.health import LatencySla
-from opsverify.spec.types import Count, DurationT, RatioT, SecretUrlT
+from opsverify.spec.secret import mask_url, reveal
+from opsverify.spec.types import Count, DurationT, RatioT, SecretUrlT, WebSecretUrlT
 from opsverify.spec.units import Duration
+from opsverify.spec.urls import one_line
 
 METHODS = ("get", "post", "put", "patch", "delete")
 Users = Annotated[int, Field(ge=1)]
 
 
 class Step(Model):
-    """One request of a journey: `{get: /products/{id}, ids: [1, 2, 3]}`."""
+    """One request of a journey: `{get: /products/{id}, ids: [1, 2, 3]}`; query values named like secrets print as ***."""
 
-    get: str | None = None
-    post: str | None = None
-    put: str | None = None
-    patch: str | None = None
-    delete: str | None = None
+    get: SecretUrlT | None = None
+    post: SecretUrlT | None = None
+    put: SecretUrlT | None = None
+    patch: SecretUrlT | None = None
+    delete: SecretUrlT | None = None
     json_: Any = Field(default=None, alias="json")  # the request body
     ids: tuple[int | str, ...] = ()  # values for `{id}` in the path, picked at random
     name: str | None = None  # the request's name in Locust's statistics
@@ -34,8 +35,8 @@ class Step(Model):
         given = [m for m in METHODS if getattr(self, m) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(METHODS)} with a path")
-        if not self.path.startswith("/"):
-            raise ValueError(f"the path {self.path!r} must start with /")
+        if not one_line(self.path, "the path").startswith("/"):
+            raise ValueError(f"the path {mask_url(self.path)!r} must start with /")
         if ("{id}" in self.path) != bool(self.ids):
             raise ValueError("a path with {id} needs ids, and ids need {id} in the path")
         return self
@@ -47,8 +48,8 @@ class Step(Model):
 
     @property
     def path(self) -> str:
-        """The request path (may contain `{id}`)."""
-        return str(getattr(self, self.method.lower()))
+        """The request path as sent (may contain `{id}`)."""
+        return reveal(getattr(self, self.method.lower()))
 
 
 class JourneySla(LatencySla):
@@ -139,7 +140,7 @@ class LoadSla(JourneySla):
 class LoadTests(Entry):
     """The loadtests section; refused against `production: true` unless `allow_production`."""
 
-    host: SecretUrlT  # may carry basic-auth credentials for a staging site
+    host: WebSecretUrlT  # may carry basic-auth credentials for a staging site
     allow_production: bool = False
     journeys: tuple[Journey, ...] = Field(min_length=1)
     profiles: Profiles
@@ -150,10 +151,7 @@ class LoadTests(Entry):
 
     @model_validator(mode="after")
     def _runnable(self) -> LoadTests:
-        """An http(s) target and at least one profile."""
-        scheme = urlsplit(self.host.reveal()).scheme
-        if scheme not in ("http", "https"):
-            raise ValueError(f"host must be an http:// or https:// URL, not {scheme or 'a bare name'}")
+        """At least one profile."""
         if not any(getattr(self.profiles, key) for key in Profiles.model_fields):
             raise ValueError("profiles needs at least one of load, stress, endurance, spike")
         return self

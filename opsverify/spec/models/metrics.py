@@ -9,7 +9,7 @@ from pydantic import BeforeValidator, Field, PlainSerializer, field_validator, m
 
 from opsverify.spec.models.common import Item, Model
 from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import DurationT, HeadersT, Name, SecretUrlT
+from opsverify.spec.types import DurationT, HeadersT, Name, WebSecretUrlT
 from opsverify.spec.units import Duration, Ratio, parse_ratio
 
 
@@ -55,9 +55,9 @@ class Metric(Item):
 
     database: Name | None = None  # a name from `databases`
     sql: str | None = None
-    prometheus: SecretUrlT | None = None  # may carry basic-auth credentials
+    prometheus: WebSecretUrlT | None = None  # may carry basic-auth credentials
     query: str | None = None
-    http: SecretUrlT | None = None  # a JSON API (GET); may carry credentials
+    http: WebSecretUrlT | None = None  # a JSON API (GET); may carry credentials
     json_path: str | None = None  # dotted key of the number in its answer: `message.score`, `data.0.value`
     headers: HeadersT = {}  # credential-like names hold a Secret
     ca_file: str | None = None
@@ -70,6 +70,7 @@ class Metric(Item):
     warn_max_increase: ChangeT | None = None
     max_decrease: ChangeT | None = None
     warn_max_decrease: ChangeT | None = None
+    missing: Literal["error", "zero"] = "error"  # a query or API with no value: an error, or 0 when said so
 
     @model_validator(mode="after")
     def _one_source_and_a_bound(self) -> Metric:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, model_validator
 
 from opsverify.spec.models.common import Cadence, Item, Model, Severity
-from opsverify.spec.types import Name, SecretT, Text
+from opsverify.spec.types import Name, Text, WebhookT
 
 
 def _address(value: str) -> str:
@@ -25,7 +25,7 @@ Address = Annotated[str, AfterValidator(_address)]
 class Notify(Item):
     """A Slack-compatible webhook, or an e-mail address sent through a relay from `smtp`."""
 
-    webhook: SecretT | None = None  # the whole URL is the secret (its path carries the token)
+    webhook: WebhookT | None = None  # the whole URL is the secret (its path carries the token)
     email: Address | None = None
     smtp: Name | None = None  # a name from `smtp`
     min_severity: Severity = "P4"  # notify failures of this severity and worse (P2: P1 and P2)
@@ -46,6 +46,7 @@ class Notify(Item):
 class Waiver(Model):
     """An accepted risk: the check still runs, but its failure does not fail the run until `expires`."""
 
+    name: Name | None = None  # shown in the run's notes and the record
     check: str  # a test id (`test_x[item]` or a full node id), or a glob with * and ?
     reason: Text
     approved_by: Text

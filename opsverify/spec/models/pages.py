@@ -7,8 +7,7 @@ from typing import Literal
 from pydantic import field_validator
 
 from opsverify.spec.models.common import Item
-from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import Count, DurationT, HeadersT, SecretUrlT
+from opsverify.spec.types import Count, DurationT, HeadersT, WebSecretUrlT
 
 Device = Literal["desktop", "mobile", "tablet"]
 
@@ -16,7 +15,7 @@ Device = Literal["desktop", "mobile", "tablet"]
 class Page(Item):
     """A page loaded with every asset in a real browser, emulating each of its devices."""
 
-    url: SecretUrlT
+    url: WebSecretUrlT  # http(s) only
     devices: tuple[Device, ...] = ("desktop",)
     max_load: DurationT | None = None  # navigation start to the end of the load event
     warn_max_load: DurationT | None = None
@@ -25,14 +24,6 @@ class Page(Item):
     max_console_errors: Count | None = None  # console.error calls and uncaught exceptions
     ca_file: str | None = None  # extra trusted CAs for the page's own host
     headers: HeadersT = {}  # sent to the page's own origin only
-
-    @field_validator("url")
-    @classmethod
-    def _web(cls, url: SecretUrl) -> SecretUrl:
-        """Only http(s) pages are loaded."""
-        if not url.reveal().lower().startswith(("http://", "https://")):
-            raise ValueError(f"{url} is not an http:// or https:// URL")
-        return url
 
     @field_validator("devices")
     @classmethod

@@ -37,6 +37,7 @@ class Schedule(Model):
     quarterly: WhenT | None = None  # "first monday of jan,apr,jul,oct 06:00"
     maintenance_window: WhenT | None = None  # "sunday 02:00-04:00"
     grace: DurationT = Duration(7200.0, "2h")  # how late a run may be before its cadence counts as overdue
+    run_limit: DurationT = Duration(6 * 3600.0, "6h")  # `opsverify schedule` stops a run still going after this
 
     @field_validator("daily", "weekly", "monthly", "quarterly", "maintenance_window", mode="before")
     @classmethod

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, PlainValidator
+from pydantic import PlainValidator
 
-from opsverify.spec.models.common import Entry, located
-from opsverify.spec.secret import SecretUrl
-from opsverify.spec.types import Count, Name, Port, SecretUrlT, WebUrl
+from opsverify.spec.models.common import Entry, Listed, located
+from opsverify.spec.types import AdvisorySource, Count, Name, Port, WebSecretUrlT, WebUrl
 
 
 def keyword_or_list(keyword: str, what: str) -> Callable[[Any], str | tuple[str, ...]]:
@@ -47,17 +46,9 @@ def _scan_ports(value: Any) -> str | tuple[int | str, ...]:
     return tuple(out)
 
 
-def _registry_url(url: SecretUrl) -> SecretUrl:
-    """A registry's base URL: http(s) only (a password in it is masked everywhere)."""
-    if not url.reveal().startswith(("http://", "https://")):
-        raise ValueError(f"{url} is not an http:// or https:// URL")
-    return url
-
-
 Headers = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("recommended", "header names"))]
 Paths = Annotated[str | tuple[str, ...], PlainValidator(keyword_or_list("default", "paths"))]
 ScanPorts = Annotated[str | tuple[int | str, ...], PlainValidator(_scan_ports)]
-RegistryUrl = Annotated[SecretUrlT, AfterValidator(_registry_url)]
 
 
 def site_name(url: str) -> str:
@@ -66,21 +57,21 @@ def site_name(url: str) -> str:
     return (parts.netloc.rsplit("@", 1)[-1] + parts.path).rstrip("/")
 
 
-class DependencyAudit(Entry):
+class DependencyAudit(Listed):
     """A lockfile on a host: known vulnerabilities at or below `max_severity`; optionally, how far behind it may be."""
 
     lockfile: str  # composer.lock, package-lock.json, requirements.txt, poetry.lock
     host: Name | None = None  # a name from `hosts`; None: the local machine
     max_severity: Literal["low", "medium", "high", "critical"] = "medium"
-    advisories: str | None = None  # a folder or .zip of OSV JSON, or an OSV API URL; None: https://api.osv.dev
+    advisories: AdvisorySource | None = None  # a folder or .zip of OSV JSON, or an OSV API URL; None: https://api.osv.dev
     max_outdated: Count | None = None  # packages whose locked version is behind the registry's latest release
     warn_max_outdated: Count | None = None
     max_major_behind: Count | None = None  # packages a whole major version or more behind
-    registries: dict[Literal["npm", "Packagist", "PyPI"], RegistryUrl] = {}  # ecosystem -> base URL (a mirror)
+    registries: dict[Literal["npm", "Packagist", "PyPI"], WebSecretUrlT] = {}  # ecosystem -> base URL (a mirror)
 
     @property
-    def name(self) -> str:
-        """The test id: `web1:/var/www/app/composer.lock`."""
+    def own_id(self) -> str:
+        """`web1:/var/www/app/composer.lock`."""
         return located(self.host, self.lockfile)
 
     @property
