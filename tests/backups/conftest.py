@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import secrets
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,23 @@ def _fill(execute: Any, dialect: str) -> None:
     execute("INSERT INTO orders VALUES " + ", ".join(rows))
 
 
+@contextmanager
+def pg_database(prefix: str, *statements: str) -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL, with `statements` run in it; dropped afterwards."""
+    need("PostgreSQL", POSTGRES)
+    name, admin = unique(prefix), "host=127.0.0.1 user=postgres dbname=postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}", autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        yield name
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="module")
 def pg_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
     """A database on the machine's PostgreSQL with users and orders, dropped after the module."""
@@ -145,24 +164,50 @@ def maria_source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
         conn.close()
 
 
-def throwaways(server: str) -> list[str]:
-    """Drill databases left on the machine's PostgreSQL ("pg") or MariaDB ("maria")."""
+def throwaways(server: str, pid: int | None = None) -> list[str]:
+    """Drill databases on the machine's PostgreSQL ("pg") or MariaDB ("maria") made by process `pid` (default: this one).
+
+    Drills mark their database with their process; other engineers' drills on the shared servers are not ours.
+    """
     if server == "pg":
         with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres") as conn:
-            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'opsv_restore_%'").fetchall()
+            rows = conn.execute("SELECT datname, shobj_description(oid, 'pg_database') FROM pg_database "
+                                "WHERE datname LIKE 'opsv_restore_%'").fetchall()
     else:
         conn = pymysql.connect(host="127.0.0.1", user="root")
         with conn.cursor() as cursor:
-            cursor.execute("SELECT schema_name FROM information_schema.schemata "
+            cursor.execute("SELECT schema_name, schema_comment FROM information_schema.schemata "
                            "WHERE schema_name LIKE 'opsv\\_restore\\_%'")
             rows = cursor.fetchall()
         conn.close()
-    return [row[0] for row in rows]
+    return [name for name, marker in rows if _maker(marker) == (os.getpid() if pid is None else pid)]
+
+
+def _maker(marker: str | None) -> int | None:
+    """The process id of the drill that marked a throwaway database."""
+    try:
+        return int(json.loads(marker or "")["pids"][0][0])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def roles(server: str, names: list[str]) -> list[str]:
+    """Which of these drill roles (PostgreSQL) or users (MariaDB) exist."""
+    if server == "pg":
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres") as conn:
+            rows = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (names,)).fetchall()
+    else:
+        conn = pymysql.connect(host="127.0.0.1", user="root")
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT DISTINCT user FROM mysql.user WHERE user IN %s", (names or [""],))
+            rows = cursor.fetchall()
+        conn.close()
+    return sorted(row[0] for row in rows)
 
 
 @pytest.fixture(autouse=True, scope="module")
 def no_throwaway_left() -> Iterator[None]:
-    """After each module: no drill database is left on the machine's PostgreSQL or MariaDB."""
+    """After each module: no drill database of this process is left on the machine's PostgreSQL or MariaDB."""
     yield
     for server, address in (("pg", POSTGRES), ("maria", MARIADB)):
         if reachable(*address):

@@ -27,9 +27,9 @@ def drill(shelf: Shelf, source: Source, data: bytes, item: str, **restore: Any) 
                          context=env)
 
 
-def left(item: str) -> list[str]:
-    """Throwaway databases of this item still on the server."""
-    return [name for name in throwaways("maria") if f"_{item.replace('-', '_')}_" in name]
+def left(item: str, pid: int | None = None) -> list[str]:
+    """Throwaway databases of this item (made by process `pid`, default this one) still on the server."""
+    return [name for name in throwaways("maria", pid) if f"_{item.replace('-', '_')}_" in name]
 
 
 def test_a_mariadb_dump_restores_and_matches_the_source(shelf: Shelf, maria_source: Source) -> None:
@@ -54,7 +54,10 @@ def test_a_dump_of_named_databases_is_refused(shelf: Shelf, maria_source: Source
     data = maria_source.dump("--databases").read_bytes()  # CREATE DATABASE + USE: it would write elsewhere
     result = drill(shelf, maria_source, data, "maria-use")
     assert result.status is Status.FAILED
-    assert "the dump contains 'CREATE DATABASE', which would leave the throwaway database" in result.reason
+    line = data[:data.index(b"CREATE DATABASE")].count(b"\n") + 1
+    assert result.reason == (f"restore drill of db-1.sql.gz: line {line} of db-1.sql.gz: CREATE DATABASE is refused (a "
+                             "backup for a drill must be of one database: dump it without --databases or "
+                             "--all-databases)")
     assert left("maria-use") == []
 
 
@@ -74,16 +77,16 @@ def test_a_drill_killed_midway_leaves_no_database(shelf: Shelf, maria_source: So
                                cwd=Path(__file__).parents[2], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
-        while not left("maria-killed") and time.monotonic() < deadline:
+        while not left("maria-killed", process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert left("maria-killed")
+        assert left("maria-killed", process.pid)
         time.sleep(0.5)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while left("maria-killed") and time.monotonic() < deadline:
+        while left("maria-killed", process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert left("maria-killed") == []
+        assert left("maria-killed", process.pid) == []
     finally:
         if process.poll() is None:
             process.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import signal
@@ -33,10 +34,10 @@ def drill(shelf: Shelf, source: Source, name: str, data: bytes, item: str, **res
     return restore_drill(backup(shelf.glob(), name=item, max_age="26h", restore=plan), context=env)
 
 
-def left(item: str) -> list[str]:
-    """Throwaway databases of this item still on the server."""
+def left(item: str, pid: int | None = None) -> list[str]:
+    """Throwaway databases of this item (made by process `pid`, default this one) still on the server."""
     slug = item.replace("-", "_")
-    return [name for name in throwaways("pg") if f"_{slug}_" in name]
+    return [name for name in throwaways("pg", pid) if f"_{slug}_" in name]
 
 
 def test_a_custom_dump_restores_and_matches_the_source(shelf: Shelf, pg_source: Source) -> None:
@@ -115,9 +116,12 @@ def test_a_truncated_custom_dump_fails_in_pg_restore(shelf: Shelf, pg_source: So
 
 
 def test_a_dump_that_would_leave_the_throwaway_database_is_refused(shelf: Shelf, pg_source: Source) -> None:
-    result = drill(shelf, pg_source, "db-1.sql", pg_source.dump("--create").read_bytes(), "pg-create")
+    text = pg_source.dump("--create").read_bytes()
+    result = drill(shelf, pg_source, "db-1.sql", text, "pg-create")
     assert result.status is Status.FAILED
-    assert "the dump contains 'CREATE DATABASE', which would leave the throwaway database" in result.reason
+    line = text[:text.index(b"CREATE DATABASE")].count(b"\n") + 1
+    assert result.reason == (f"restore drill of db-1.sql: line {line} of db-1.sql: CREATE DATABASE is refused (a backup "
+                             "for a drill must be of one database: dump it without --create)")
     assert left("pg-create") == []
 
 
@@ -177,22 +181,23 @@ def test_a_drill_killed_midway_leaves_no_database(shelf: Shelf, pg_source: Sourc
                                                   sig: signal.Signals) -> None:
     item = f"pg-killed-{sig.name.lower()}"
     shelf.put("db-1.sql", sleepy(pg_source, 120))
-    folders = set(Path(tempfile.gettempdir()).glob("opsverify-drill-*"))
     process = subprocess.Popen([sys.executable, "-c", RUNNER, shelf.glob(), item, pg_source.url, INTO],
                                cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
-        while not left(item) and time.monotonic() < deadline:
+        while not left(item, process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert left(item), process.stderr.read1().decode() if process.poll() is not None else "no database"
+        assert left(item, process.pid), process.stderr.read1().decode() if process.poll() is not None else "no database"
+        folder = next(path.parent for path in Path(tempfile.gettempdir()).glob("opsverify-drill-*/owner.json")
+                      if json.loads(path.read_text())["pids"][0][0] == process.pid)
         time.sleep(0.5)  # psql is running the restore now
         os.kill(process.pid, sig)
         process.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while left(item) and time.monotonic() < deadline:
+        while left(item, process.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert left(item) == []
-        assert set(Path(tempfile.gettempdir()).glob("opsverify-drill-*")) <= folders  # its private folder too
+        assert left(item, process.pid) == []
+        assert not folder.exists()  # its private folder too
     finally:
         if process.poll() is None:
             process.kill()
@@ -219,13 +224,13 @@ def test_ctrl_c_stops_a_drill_running_on_the_probe_pool(shelf: Shelf, pg_source:
                                cwd=Path(__file__).parents[2], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
-        while not left("pg-pooled") and time.monotonic() < deadline:
+        while not left("pg-pooled", process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert left("pg-pooled")
+        assert left("pg-pooled", process.pid)
         time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)  # not the 120 s the restore would take: the drill stopped at shutdown
-        assert left("pg-pooled") == []
+        assert left("pg-pooled", process.pid) == []
     finally:
         if process.poll() is None:
             process.kill()

@@ -6,6 +6,8 @@ import gzip
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from opsverify.checks.backup.restore import restore_drill
 from opsverify.result import Status
 from tests.backups.conftest import Shelf, Source, backup, context
@@ -69,7 +71,10 @@ def test_a_statement_that_fails_stops_the_drill(shelf: Shelf, tmp_path: Path) ->
 def test_attach_is_refused(shelf: Shelf, tmp_path: Path) -> None:
     shelf.put("db-1.sql", b"BEGIN TRANSACTION;\nATTACH DATABASE '/tmp/elsewhere.db' AS x;\nCOMMIT;\n")
     result = restore_drill(backup(shelf.glob(), restore={"into": f"sqlite:///{tmp_path}/r.db"}), context=context())
-    assert result.status is Status.FAILED and "'ATTACH'" in result.reason
+    assert result.status is Status.FAILED
+    assert result.reason == ("restore drill of db-1.sql: line 2 of db-1.sql: ATTACH (or VACUUM INTO) is refused (a "
+                             "backup must not open or write other files on the machine running the drill)")
+    assert not Path("/tmp/elsewhere.db").exists()
 
 
 def test_a_postgres_archive_cannot_go_into_sqlite(shelf: Shelf, tmp_path: Path, pg_source: Source) -> None:
@@ -89,3 +94,28 @@ def test_an_encrypted_backup_cannot_be_drilled(shelf: Shelf, tmp_path: Path) -> 
                              "it without the key")
 
 
+
+
+OUTSIDE = "a backup must not open or write other files on the machine running the drill"
+
+
+@pytest.mark.parametrize(("script", "line", "refused"), [
+    ("BEGIN TRANSACTION;\n.shell touch {marker}\nCOMMIT;\n", 2, "sqlite3 dot-command .shell is refused ({outside}; "
+                                                                 "a drill runs SQL only)"),
+    ("BEGIN TRANSACTION;\n  .system touch {marker}\nCOMMIT;\n", 2, "sqlite3 dot-command .system is refused "
+                                                                   "({outside}; a drill runs SQL only)"),
+    ("BEGIN TRANSACTION;\n.output {marker}\nSELECT 1;\nCOMMIT;\n", 2, "sqlite3 dot-command .output is refused "
+                                                                      "({outside}; a drill runs SQL only)"),
+    ("BEGIN TRANSACTION;\nCREATE TABLE t(x); SELECT 1; ATTACH DATABASE '{marker}' AS x;\nCOMMIT;\n", 2,
+     "ATTACH (or VACUUM INTO) is refused ({outside})"),
+    ("CREATE TABLE t(x);\nVACUUM INTO '{marker}';\n", 2, "ATTACH (or VACUUM INTO) is refused ({outside})"),
+    ("CREATE TABLE t(x);\nSELECT\n  load_extension('{marker}');\n", 2, "load_extension() is refused ({outside})"),
+], ids=["shell", "system-indented", "output", "attach-mid-line", "vacuum-into", "load-extension"])
+def test_a_script_that_reaches_past_the_throwaway_file_is_refused(shelf: Shelf, tmp_path: Path, script: str,
+                                                                  line: int, refused: str) -> None:
+    marker = tmp_path / "elsewhere.db"
+    shelf.put("db-1.sql", script.format(marker=marker).encode())
+    result = restore_drill(backup(shelf.glob(), restore={"into": f"sqlite:///{tmp_path}/r.db"}), context=context())
+    assert result.status is Status.FAILED
+    assert result.reason == f"restore drill of db-1.sql: line {line} of db-1.sql: {refused.format(outside=OUTSIDE)}"
+    assert not marker.exists() and not list(tmp_path.glob("opsv_restore_*"))

@@ -1,34 +1,32 @@
 """Load a backup into the throwaway database: pg_restore, psql, the mariadb/mysql client, or SQLite itself.
 
 The backup is streamed (decompressed on the way) into the tool's stdin; nothing is staged on disk except
-for a SQLite database file, which is copied into the throwaway file. A dump that would leave the throwaway
-database (`\\connect`, `USE`, `CREATE DATABASE`, `ATTACH`) is refused before the tool runs it.
+for a SQLite database file, which is copied into the throwaway file. The tool runs as the throwaway role,
+and a SQL dump is first read as its client will read it (`pgscript`, `mysqlscript`): what would leave the
+throwaway database or reach the machine running the drill is refused before the client sees it.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
+import secrets
 import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import closing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from opsverify.checks import CheckError, show_seconds
+from opsverify.checks.backup import pgscript, sqlitescript
+from opsverify.checks.backup.mysqlscript import Mariadb
 from opsverify.checks.backup.reaper import Watchdog
 from opsverify.checks.backup.scratch import Scratch, client, tool_environment
-from opsverify.checks.backup.streams import Corrupt
 
-GUARDS = {
-    "pg_dump": re.compile(rb"(?mi)^(\\connect\b|\\c\s|CREATE DATABASE\b|DROP DATABASE\b)"),
-    "mysqldump": re.compile(rb"(?mi)^(USE\s|CREATE (DATABASE|SCHEMA)\b|DROP (DATABASE|SCHEMA)\b)"),
-    "sqlite_sql": re.compile(rb"(?mi)^\s*(ATTACH|DETACH)\b"),
-}
-GUARDS["text"] = re.compile(b"|".join(g.pattern.removeprefix(b"(?mi)") for g in GUARDS.values()), re.M | re.I)
 POLL = 0.05
 _stopping = threading.Event()
 _hook_lock = threading.Lock()
@@ -84,37 +82,77 @@ class Clock:
         return max(0.0, self.limit - (time.monotonic() - self.started))
 
 
-def guarded(chunks: Iterable[bytes], kind: str) -> Iterator[bytes]:
-    """The chunks, refusing a statement that would leave the throwaway database."""
-    guard, carry = GUARDS.get(kind), b""
-    for chunk in chunks:
-        if guard is not None:
-            match = guard.search(carry + chunk)
-            if match:
-                statement = match.group(0).decode("utf-8", "replace").strip()
-                raise Failed(f"the dump contains {statement!r}, which would leave the throwaway database; "
-                                 "dumps for a drill must be of one database (no --create, --databases or ATTACH)")
-            tail = chunk[chunk.rfind(b"\n") + 1:]
-            carry = tail if len(tail) < 32 else b"#"  # only a short line start can still become a statement
-        yield chunk
-
-
 def load(scratch: Scratch, kind: str, chunks: Iterable[bytes], path: str | None, clock: Clock,
-         watchdog: Watchdog, folder: str) -> str:
-    """Restore into the throwaway database; the tool used. Corrupt, CheckError or Stop when it does not finish."""
+         watchdog: Watchdog, folder: str, name: str) -> tuple[str, list[str]]:
+    """Restore the backup file `name` into the throwaway database; the tool used and the safeguards it ran under.
+
+    Corrupt, Refused, CheckError or Stop when it does not finish.
+    """
     if scratch.dialect == "sqlite":
-        return _into_sqlite(scratch, kind, chunks, clock)
+        return _into_sqlite(scratch, kind, chunks, clock, name)
     env, args = tool_environment(scratch, folder)
+    role = f"as the throwaway role {scratch.name}, which owns the throwaway database and nothing else"
     if scratch.dialect == "postgresql" and kind == "pg_custom":
         argv = [client("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "-d", scratch.name]
-        return _run(argv + ([path] if path else []), env, None if path else chunks, clock, watchdog, folder)
+        tool = _run(argv + ([path] if path else []), env, None if path else chunks, clock, watchdog, folder)
+        return tool, [f"pg_restore --no-owner --no-privileges {role}"]
     if scratch.dialect == "postgresql" and kind in ("pg_dump", "text"):
-        argv = [client("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch.name, "-f", "-"]
-        return _run(argv, env, guarded(chunks, kind), clock, watchdog, folder)
+        return _psql(chunks, env, scratch, (clock, watchdog, folder), name, role)
     if scratch.dialect == "mysql" and kind in ("mysqldump", "text"):
-        argv = [client("mariadb", "mysql"), *args, "--batch", "--silent", scratch.name]
-        return _run(argv, env, guarded(chunks, kind), clock, watchdog, folder)
+        tool = client("mariadb", "mysql")
+        fenced = [option for option in ("--binary-mode", "--sandbox") if option in _help(tool)]
+        argv = [tool, *args, *fenced, "--local-infile=0", "--default-character-set=utf8mb4", "--batch", "--silent",
+                scratch.name]
+        used = _run(argv, env, Mariadb(name)(chunks), clock, watchdog, folder, _explain_mariadb(name))
+        unknown = [option for option in ("--binary-mode", "--sandbox") if option not in fenced]
+        return used, ["every line read as the client reads it; client commands, USE and CREATE/DROP DATABASE refused",
+                      f"{used} {' '.join(fenced)} --local-infile=0"
+                      + (f" ({' and '.join(unknown)} unknown to this client)" if unknown else ""),
+                      f"as the throwaway user {scratch.name}, with privileges on the throwaway database only"]
     raise _cannot(kind, scratch.dialect)
+
+
+def _psql(chunks: Iterable[bytes], env: dict[str, str], scratch: Scratch, run: tuple[Clock, Watchdog, str],
+          name: str, role: str) -> tuple[str, list[str]]:
+    """A plain dump through psql: read by the reader first, psql restricted where it can be, as the role."""
+    psql = client("psql")
+    version = pgscript.restricts(psql)
+    feed: Iterable[bytes] = pgscript.Psql(name, strict=version is None)(chunks)
+    if version is not None:  # a key of its own, sent once: the file cannot lift the restriction
+        feed = itertools.chain([b"\\restrict " + secrets.token_hex(32).encode() + b"\n"], feed)
+        mode = f"psql {version} in restricted mode (\\restrict with a key of its own): it refuses every meta-command"
+    else:
+        mode = (f"{psql} does not know \\restrict (PostgreSQL 13.22, 14.19, 15.14, 16.10, 17.6 and later do): the "
+                "reader alone refuses meta-commands, and strictly")
+    argv = [psql, "--no-psqlrc", "-q", "-v", "ON_ERROR_STOP=1", "-d", scratch.name, "-f", "-"]
+    used = _run(argv, env, feed, *run, _explain_psql(name, 1 if version is not None else 0))
+    return used, ["every line read as psql reads it; meta-commands and CREATE/DROP DATABASE refused; OWNER TO, "
+                  "GRANT and REVOKE left out", mode, role]
+
+
+@functools.lru_cache(maxsize=8)
+def _help(tool: str) -> str:
+    """A client tool's --help text (cached), to know its options."""
+    try:
+        return subprocess.run([tool, "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _explain_psql(name: str, offset: int) -> Callable[[str], str]:
+    """psql's "psql:<stdin>:12: ERROR: ..." as "line 11 of FILE: ERROR: ..." (less the line the drill put first)."""
+    def explain(line: str) -> str:
+        found = re.match(r"psql:<stdin>:(\d+): (?:error: )?(.*)", line)
+        return f"line {int(found.group(1)) - offset} of {name}: {found.group(2)}" if found else line
+    return explain
+
+
+def _explain_mariadb(name: str) -> Callable[[str], str]:
+    """The client's "ERROR 1142 (42000) at line 12: ..." as "line 12 of FILE: ... (error 1142)"."""
+    def explain(line: str) -> str:
+        found = re.match(r"ERROR (\d+) \(\w+\) at line (\d+)(?: in file: .*?)?: (.*)", line)
+        return f"line {found.group(2)} of {name}: {found.group(3)} (error {found.group(1)})" if found else line
+    return explain
 
 
 def _cannot(kind: str, dialect: str) -> CheckError:
@@ -125,8 +163,8 @@ def _cannot(kind: str, dialect: str) -> CheckError:
 
 
 def _run(argv: list[str], env: dict[str, str], feed: Iterable[bytes] | None, clock: Clock, watchdog: Watchdog,
-         folder: str) -> str:
-    """Run a client tool, feeding it the stream, until it ends or the clock stops it."""
+         folder: str, explain: Callable[[str], str] = str) -> str:
+    """Run a client tool, feeding it the stream, until it ends or the clock stops it; `explain` words its error."""
     errors = Path(folder) / "stderr"
     with open(errors, "wb") as stderr:
         process = subprocess.Popen(argv, stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
@@ -150,7 +188,7 @@ def _run(argv: list[str], env: dict[str, str], feed: Iterable[bytes] | None, clo
     if failure:
         raise failure[0]
     if process.returncode != 0:
-        raise Failed(f"{Path(argv[0]).name} failed: {_first_error(errors.read_text(errors='replace'))}")
+        raise Failed(f"{Path(argv[0]).name} failed: {explain(_first_error(errors.read_text(errors='replace')))}")
     return Path(argv[0]).name
 
 
@@ -182,40 +220,19 @@ def _first_error(text: str) -> str:
     return lines[-1][:300] if lines else "no message"
 
 
-def _into_sqlite(scratch: Scratch, kind: str, chunks: Iterable[bytes], clock: Clock) -> str:
+def _into_sqlite(scratch: Scratch, kind: str, chunks: Iterable[bytes], clock: Clock,
+                 name: str) -> tuple[str, list[str]]:
     """A SQLite database file is copied; a .dump script is run statement by statement."""
     if kind == "sqlite":
         with open(scratch.name, "wb") as out:
             for chunk in chunks:
                 clock.check("copying the database")
                 out.write(chunk)
-        return "copy"
+        return "copy", []
     if kind not in ("sqlite_sql", "text"):
         raise _cannot(kind, "sqlite")
-    with closing(sqlite3.connect(scratch.name, isolation_level=None)) as db:
-        pending, count = "", 0
-        for line in _lines(guarded(chunks, kind)):
-            pending += line
-            if sqlite3.complete_statement(pending):
-                try:
-                    db.execute(pending)
-                except sqlite3.Error as exc:
-                    raise Failed(f"SQLite stopped at statement {count + 1}: {exc}") from None
-                pending, count = "", count + 1
-                if count % 500 == 0:
-                    clock.check("running the SQL script")
-        if pending.strip() and not pending.strip().startswith("--"):
-            raise Corrupt("the SQL script ends in the middle of a statement")
-    return "sqlite3"
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """Decoded lines (with their newline) from byte chunks."""
-    rest = b""
-    for chunk in chunks:
-        rest += chunk
-        *lines, rest = rest.split(b"\n")
-        for line in lines:
-            yield line.decode("utf-8") + "\n"
-    if rest:
-        yield rest.decode("utf-8")
+    try:
+        sqlitescript.run(scratch.name, chunks, name, 500, lambda: clock.check("running the SQL script"))
+    except sqlite3.Error as exc:
+        raise Failed(str(exc)) from None
+    return "sqlite3", ["SQL only, no dot-commands; ATTACH, VACUUM INTO and load_extension() denied"]

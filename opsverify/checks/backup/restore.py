@@ -2,30 +2,39 @@
 
 Checked: `expect_min_rows`, row counts against the `source` database within `max_row_drift`, the newest
 `freshness_column` value within `max_age` of the backup time, and the whole drill against `max_duration`
-(the RTO). The throwaway database is dropped in every case: after a failure, at the time limit, on Ctrl-C
-(in `finally`), and by a watchdog process if the process running the drill is killed. The source is only
-read, through a read-only connection.
+(the RTO). The backup is loaded, and the result read, as a throwaway role that owns only the throwaway
+database; a dump holding client commands is refused (`loader`). The throwaway database and role are
+dropped in every case: after a failure, at the time limit, on Ctrl-C (in `finally`), by a watchdog process
+if the process running the drill is killed, and by the next drill if both were killed (`stale`). The
+source is only read, through a read-only connection. A production environment's database server is no
+scratch server unless `restore.allow_production` says so.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import make_url
+from sqlalchemy.engine import URL
+
 from opsverify.checks import CheckError, cause, show_seconds, timeout_of
-from opsverify.checks.backup import formats, loader, tally
+from opsverify.checks.backup import formats, loader, stale, tally
 from opsverify.checks.backup.files import BackupFile, LocalStore, Store, backup_check, listing
 from opsverify.checks.backup.reaper import Watchdog
 from opsverify.checks.backup.scratch import Scratch
 from opsverify.checks.backup.streams import Corrupt, Peek, content, encryption
+from opsverify.checks.backup.vetting import Refused
 from opsverify.checks.database import connection
 from opsverify.context import RunContext
 from opsverify.result import Result, error, failed, grade, passed, skipped, worst
-from opsverify.spec.models.backups import Backup
+from opsverify.spec.models.backups import Backup, Restore
 from opsverify.spec.units import Duration, Ratio
 
 DEFAULT_LIMIT = Duration(3600, "1h")  # a drill without max_duration is stopped after this long
@@ -53,10 +62,10 @@ class Drill:
         finally:
             self.steps.append({"step": name, "seconds": round(time.perf_counter() - started, 3)})
 
-    def restore(self, scratch: Scratch, clock: loader.Clock, watchdog: Watchdog, folder: str) -> None:
-        """Create the throwaway database and load the backup into it."""
+    def restore(self, scratch: Scratch, clock: loader.Clock, watchdog: Watchdog, folder: str, owner: str) -> None:
+        """Create the throwaway database (marked with its `owner`) and its role, and load the backup into it."""
         with self.step(f"create {scratch.dialect} database {scratch.name}"):
-            scratch.create()
+            scratch.create(owner)
         self.created = True
         with self.step("restore"):
             layers: list[str] = []
@@ -69,12 +78,12 @@ class Drill:
                 raise CheckError(f"{self.file.name} is {locked}-encrypted: a drill cannot restore it without the key")
             kind = content(head)
             path = self.file.path if isinstance(self.store, LocalStore) and not layers else None
-            self.tool = loader.load(scratch, kind, data, path, clock, watchdog, folder)
-            self.evidence.update(content="+".join(layers + [kind]), tool=self.tool)
+            self.tool, safeguards = loader.load(scratch, kind, data, path, clock, watchdog, folder, self.file.name)
+            self.evidence.update(content="+".join(layers + [kind]), tool=self.tool, safeguards=safeguards)
 
     def verify(self, scratch: Scratch, clock: loader.Clock) -> None:
         """Row counts, the source comparison and the freshness column, in the restored database."""
-        engine = scratch.engine(scratch.database_url(), read_timeout=clock.left() + 1)
+        engine = scratch.engine(scratch.role_url(), read_timeout=clock.left() + 1)
         try:
             with engine.connect() as conn:
                 with self.step("count rows"):
@@ -152,6 +161,8 @@ def restore_drill(backup: Backup, *, context: RunContext | None = None) -> Resul
         return skipped("no restore: section for this backup set")
     if plan.source is not None and context is None:
         raise CheckError("comparing with restore.source needs the environment")
+    if (refusal := production_server(plan, context)) is not None:
+        return error(refusal)
     store, files = listing(backup, context)
     drill = Drill(backup, store, files[0], context)
     limit = plan.max_duration if plan.max_duration is not None else DEFAULT_LIMIT
@@ -159,16 +170,23 @@ def restore_drill(backup: Backup, *, context: RunContext | None = None) -> Resul
     scratch = Scratch.new(plan.into.reveal(), backup.name, timeout)
     loader.stop_on_exit()
     clock = loader.Clock(time.monotonic(), float(limit))
-    folder = tempfile.mkdtemp(prefix="opsverify-drill-")
+    reaped = stale.sweep(scratch)
+    if reaped:
+        drill.evidence["reaped"] = reaped
+    folder = tempfile.mkdtemp(prefix=stale.FOLDER_PREFIX)
     watchdog = Watchdog({"url": scratch.url.render_as_string(hide_password=False), "name": scratch.name,
                          "timeout": timeout, "folder": folder})
+    owner = stale.owner([os.getpid(), watchdog.process.pid], float(limit))
+    (Path(folder) / stale.OWNER_FILE).write_text(owner)
     problem: Result | None = None
     try:
-        drill.restore(scratch, clock, watchdog, folder)
+        drill.restore(scratch, clock, watchdog, folder, owner)
         clock.check("checking the restored database")
         drill.verify(scratch, clock)
     except loader.Stop as exc:
         problem = (error if exc.interrupted else failed)(f"{exc}; limit {limit}")
+    except Refused as exc:
+        problem = failed(str(exc))
     except (Corrupt, loader.Failed) as exc:
         problem = failed(f"the restore failed: {exc}")
     except CheckError as exc:
@@ -181,6 +199,35 @@ def restore_drill(backup: Backup, *, context: RunContext | None = None) -> Resul
         shutil.rmtree(folder, ignore_errors=True)
         watchdog.release(dropped is None or not drill.created)  # never created: nothing for it to retry
     return _outcome(drill, scratch, problem, seconds, limit, dropped)
+
+
+def production_server(plan: Restore, context: RunContext | None) -> str | None:
+    """Why a drill must not create databases on `restore.into`: a production environment's database server."""
+    environment = context.environment if context is not None else None
+    if environment is None or not environment.production or plan.allow_production:
+        return None
+    where = _address(make_url(plan.into.reveal()))
+    for database in environment.databases:
+        try:
+            theirs = _address(make_url(database.url.reveal()))
+        except Exception:  # noqa: BLE001 - a URL the databases check itself reports
+            continue
+        if where is not None and theirs == where:
+            return (f"refused: environment {environment.environment} has production: true, and restore.into is "
+                    f"{where[0]}:{where[1]}, the server of databases item {database.name}; a drill creates and "
+                    "loads databases there only with restore.allow_production: true")
+    return None
+
+
+def _address(url: URL) -> tuple[str, int] | None:
+    """(host, port) of a database server, loopback names made one; None for SQLite."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return None
+    host = (url.host or str(url.query.get("host") or "") or "localhost").lower()
+    if host in ("localhost", "::1", "[::1]") or host.startswith("127."):
+        host = "localhost"
+    return host, url.port or (5432 if backend.startswith("postgres") else 3306)
 
 
 def _drop(drill: Drill, scratch: Scratch) -> str | None:

@@ -80,6 +80,7 @@ class Restore(Model):
     max_row_drift: RatioT | None = None
     warn_max_row_drift: RatioT | None = None
     freshness_column: Column | None = None
+    allow_production: bool = False  # may `into` be a database server of a `production: true` environment?
 
 
 class Backup(Item):
